@@ -1,0 +1,16 @@
+"""WSGI entry point (gunicorn ``config.wsgi``)."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+from django.core.exceptions import ImproperlyConfigured
+from django.core.wsgi import get_wsgi_application
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.production")
+
+try:
+    application = get_wsgi_application()
+except ImproperlyConfigured as exc:  # say what to set, without a traceback
+    sys.exit(f"Landfall configuration error: {exc}")

@@ -1,0 +1,29 @@
+from __future__ import annotations
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from plans.loader import PlanFileError
+from plans.services import plan_load_file
+
+
+class Command(BaseCommand):
+    help = "Load or update a five-year plan from its YAML file (idempotent)."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("path", help="e.g. data/plans/lujiazui-14th.yaml")
+
+    def handle(self, *args: object, path: str, **options: object) -> None:
+        try:
+            report = plan_load_file(path=path)
+        except PlanFileError as exc:
+            raise CommandError(str(exc)) from None
+        self.stdout.write(
+            f"{report.plan.code}: {report.created} created, {report.updated} updated, "
+            f"{report.unchanged} unchanged."
+        )
+        if report.not_in_file:
+            self.stdout.write(
+                self.style.WARNING(
+                    "Kept, but no longer in the file: " + ", ".join(report.not_in_file)
+                )
+            )

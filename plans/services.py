@@ -1,0 +1,99 @@
+"""Writes on plans: loading a plan file into the database."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import models, transaction
+
+from .loader import PlanFileError, PlanSpec, read_plan_file
+from .models import Category, Plan, Target
+
+
+@dataclass
+class PlanLoadReport:
+    plan: Plan
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    not_in_file: list[str] = field(default_factory=list)
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.created or self.updated)
+
+
+def plan_load_file(*, path: Path | str) -> PlanLoadReport:
+    """Load a plan file; raise PlanFileError, changing nothing, if the file is malformed."""
+    return plan_load(spec=read_plan_file(path))
+
+
+@transaction.atomic
+def plan_load(*, spec: PlanSpec) -> PlanLoadReport:
+    """Create or update a plan, its categories and targets so that they match ``spec``.
+
+    Rows that already match are not written, so loading the same file twice changes
+    nothing. Categories and targets missing from the file are kept (records may refer to
+    them) and reported, for an analyst to retire in the admin.
+    """
+    plan = Plan.objects.filter(code=spec.code).first() or Plan(code=spec.code)
+    report = PlanLoadReport(plan=plan)
+    _upsert(plan, spec.values, report, where=(spec.source, ""))
+
+    existing = {c.code: c for c in Category.objects.filter(plan=plan)}
+    by_code: dict[str, Category] = {}
+    for item in spec.categories:
+        category = existing.get(item.code) or Category(plan=plan, code=item.code)
+        values = {
+            "name_zh": item.name_zh,
+            "name_en": item.name_en,
+            "position": item.position,
+            "parent": by_code[item.parent_code] if item.parent_code else None,
+        }
+        _upsert(category, values, report, where=(spec.source, f"categories.{item.code}"))
+        by_code[item.code] = category
+
+    targets = {t.code: t for t in Target.objects.filter(plan=plan).prefetch_related("categories")}
+    for item in spec.targets:
+        target = targets.get(item.code) or Target(plan=plan, code=item.code)
+        changed_before = report.created + report.updated
+        _upsert(target, item.values, report, where=(spec.source, f"targets.{item.code}"))
+        wanted = {by_code[code].pk for code in item.category_codes}
+        if {c.pk for c in target.categories.all()} != wanted:
+            target.categories.set(wanted)
+            if report.created + report.updated == changed_before:
+                report.unchanged -= 1
+                report.updated += 1
+
+    report.not_in_file = sorted(
+        [code for code in existing if code not in by_code]
+        + [code for code in targets if code not in {t.code for t in spec.targets}]
+    )
+    return report
+
+
+def _upsert(
+    obj: models.Model, values: dict[str, Any], report: PlanLoadReport, *, where: tuple[str, str]
+) -> None:
+    """Assign ``values``; save (after full_clean) only if the row is new or differs."""
+    is_new = obj.pk is None
+    changed = is_new
+    for name, value in values.items():
+        if getattr(obj, name) != value:
+            setattr(obj, name, value)
+            changed = True
+    if not changed:
+        report.unchanged += 1
+        return
+    try:
+        obj.full_clean()
+    except ValidationError as exc:
+        raise PlanFileError(where[0], where[1], "; ".join(exc.messages)) from None
+    obj.save()
+    if is_new:
+        report.created += 1
+    else:
+        report.updated += 1
