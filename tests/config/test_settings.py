@@ -52,9 +52,7 @@ def test_tasks_run_in_process_without_a_broker_and_queue_with_one():
     code = "from django.conf import settings; print(settings.CELERY_TASK_ALWAYS_EAGER)"
     without = manage("shell", "-c", code, env={"CELERY_BROKER_URL": ""})
     assert without.stdout.strip().endswith("True")
-    with_broker = manage(
-        "shell", "-c", code, env={"CELERY_BROKER_URL": "redis://127.0.0.1:6379/9"}
-    )
+    with_broker = manage("shell", "-c", code, env={"CELERY_BROKER_URL": "redis://127.0.0.1:6379/9"})
     assert with_broker.stdout.strip().endswith("False")
 
 

@@ -43,7 +43,12 @@ def test_demo_institutions_are_plausible(plan):
     assert all(lei.is_valid(i.lei) for i in institutions if i.lei)
     assert len({i.country.code for i in institutions}) >= 10
     categories = {c.code for i in institutions for c in i.categories.all()}
-    assert {"asset-management", "financial-leasing", "hq-regional-mnc", "shipping-high-end-services"} <= categories
+    assert {
+        "asset-management",
+        "financial-leasing",
+        "hq-regional-mnc",
+        "shipping-high-end-services",
+    } <= categories
     assert all(i.name_zh and i.name_en and i.owner_id for i in institutions)
 
 

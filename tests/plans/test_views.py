@@ -58,6 +58,8 @@ def test_an_unknown_plan_is_a_translated_404(client_in, plan):
     assert "没有这个页面" in response.content.decode()
 
 
-def test_the_plan_page_takes_a_fixed_number_of_queries(client_in, plan, django_assert_max_num_queries):
+def test_the_plan_page_takes_a_fixed_number_of_queries(
+    client_in, plan, django_assert_max_num_queries
+):
     with django_assert_max_num_queries(8):
         client_in.get(reverse("plans:detail", args=[plan.code]))
