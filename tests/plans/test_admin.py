@@ -49,7 +49,11 @@ def test_an_analyst_edits_a_target_in_the_admin(client, plan):
     target.refresh_from_db()
     assert target.baseline_value == Decimal(1300)
     measurement = target.measurements.get()
-    assert (measurement.year, measurement.quarter, measurement.value) == (2024, 4, Decimal("1412.5"))
+    assert (measurement.year, measurement.quarter, measurement.value) == (
+        2024,
+        4,
+        Decimal("1412.5"),
+    )
 
 
 @pytest.mark.parametrize("role", [Role.OFFICER, Role.VIEWER])
