@@ -27,7 +27,7 @@ venv: $(VENV)/.installed
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Landfall needs Python 3.11 or newer (set PYTHON=python3.12 …)")'
-	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	test -x $(PY) || $(PYTHON) -m venv $(VENV) || { echo "Could not create $(VENV): on Debian, apt-get install python3-venv"; exit 1; }
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -r requirements-dev.txt
 	touch $@
@@ -35,10 +35,12 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt
 assets: node_modules/.installed
 
 node_modules/.installed: package.json package-lock.json
+	@command -v npm >/dev/null || { echo "Landfall needs Node.js and npm for its front-end assets: apt-get install nodejs npm"; exit 1; }
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
 messages: venv ## Compile the translations (locale/*/LC_MESSAGES/django.po → .mo)
+	@command -v msgfmt >/dev/null || { echo "Landfall needs GNU gettext to compile its translations: apt-get install gettext"; exit 1; }
 	$(MANAGE) compilemessages --ignore=$(VENV) --ignore=node_modules -v0
 
 migrate: setup

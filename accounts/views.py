@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, HttpResponseRedirect
@@ -39,3 +40,17 @@ def set_language(request: HttpRequest) -> HttpResponse:
         samesite="Lax",
     )
     return response
+
+
+class LoginView(auth_views.LoginView):
+    """Log in; a language picked on the login page becomes the user's own choice."""
+
+    template_name = "accounts/login.html"
+    redirect_authenticated_user = True
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        chosen = self.request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
+        if chosen in dict(settings.LANGUAGES):
+            user_set_language(user=form.get_user(), language=chosen)
+        return response

@@ -52,31 +52,31 @@ class InstitutionType(models.TextChoices):
 
 
 class Ownership(models.TextChoices):
-    WFOE = "wfoe", _("Wholly foreign-owned (外资独资)")
-    JOINT_VENTURE = "joint-venture", _("Sino-foreign joint venture (中外合资)")
-    FOREIGN_CONTROLLED = "foreign-controlled", _("Foreign-controlled (外资控股)")
-    CENTRAL_SOE = "central-soe", _("Central state-owned (央企)")
-    LOCAL_SOE = "local-soe", _("Local state-owned (地方国企)")
-    PRIVATE = "private", _("Private (民营)")
-    OTHER = "other", _("Other (其他)")
+    WFOE = "wfoe", _("Wholly foreign-owned")
+    JOINT_VENTURE = "joint-venture", _("Sino-foreign joint venture")
+    FOREIGN_CONTROLLED = "foreign-controlled", _("Foreign-controlled")
+    CENTRAL_SOE = "central-soe", _("Central state-owned")
+    LOCAL_SOE = "local-soe", _("Local state-owned")
+    PRIVATE = "private", _("Private")
+    OTHER = "other", _("Other")
 
 
 class Flag(models.TextChoices):
     """Marks a count target may filter on. ``licensed`` is the institution's own field."""
 
-    LICENSED = "licensed", _("Licensed (持牌)")
-    NATIONAL_FIRST = "national-first", _("First in China (全国首家)")
-    FOREIGN_CONTROLLED = "foreign-controlled", _("Foreign-controlled (外资控股)")
+    LICENSED = "licensed", _("Licensed")
+    NATIONAL_FIRST = "national-first", _("First in China")
+    FOREIGN_CONTROLLED = "foreign-controlled", _("Foreign-controlled")
 
 
 class Regulator(models.TextChoices):
-    NFRA = "nfra", _("National Financial Regulatory Administration (国家金融监督管理总局)")
-    CSRC = "csrc", _("China Securities Regulatory Commission (中国证监会)")
-    PBOC = "pboc", _("People's Bank of China (中国人民银行)")
-    SAFE = "safe", _("State Administration of Foreign Exchange (国家外汇管理局)")
+    NFRA = "nfra", _("National Financial Regulatory Administration")
+    CSRC = "csrc", _("China Securities Regulatory Commission")
+    PBOC = "pboc", _("People's Bank of China")
+    SAFE = "safe", _("State Administration of Foreign Exchange")
     SHANGHAI_FINANCE = (
         "shanghai-finance",
-        _("Shanghai Financial Regulatory Bureau (上海市地方金融管理局)"),
+        _("Shanghai Financial Regulatory Bureau"),
     )
     OTHER = "other", _("Other")
 

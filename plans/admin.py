@@ -71,6 +71,13 @@ class TargetAdmin(PlanKeeperAdmin):
     filter_horizontal = ("categories",)
     inlines = [MeasurementInline]
 
+    def get_form(self, request, obj=None, **kwargs):
+        form = super().get_form(request, obj, **kwargs)
+        if obj is not None:  # offer only the categories of the target's own plan
+            field = form.base_fields["categories"]
+            field.queryset = field.queryset.filter(plan=obj.plan)
+        return form
+
     def save_formset(self, request, form, formset, change):
         for measurement in formset.save(commit=False):
             measurement.recorded_by = request.user

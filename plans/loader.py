@@ -21,6 +21,27 @@ from .models import Target
 SLUG = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 
 
+class _StrictLoader(yaml.SafeLoader):
+    """A safe YAML loader that refuses a key given twice in one mapping."""
+
+
+def _mapping_without_duplicates(loader: _StrictLoader, node: yaml.MappingNode) -> dict:
+    seen: set = set()
+    for key_node, _value in node.value:
+        key = loader.construct_object(key_node, deep=True)
+        if key in seen:
+            raise yaml.constructor.ConstructorError(
+                None, None, f"duplicate key {key!r}", key_node.start_mark
+            )
+        seen.add(key)
+    return loader.construct_mapping(node, deep=True)
+
+
+_StrictLoader.add_constructor(
+    yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _mapping_without_duplicates
+)
+
+
 class PlanFileError(Exception):
     def __init__(self, path: Path | str, key: str, message: str) -> None:
         self.path, self.key, self.message = str(path), key, message
@@ -74,6 +95,19 @@ class _Reader:
         if not isinstance(value, str) or not value.strip():
             raise self.fail(key, "expected non-empty text")
         return value.strip()
+
+    def optional_text(self, value: Any, key: str) -> str:
+        if value is None:
+            return ""
+        if not isinstance(value, str):
+            raise self.fail(key, "expected text")
+        return value.strip()
+
+    def number_with_places(self, value: Any, key: str, *, places: int = 2) -> Decimal:
+        number = self.number(value, key)
+        if number.as_tuple().exponent < -places or number >= 10**12:
+            raise self.fail(key, f"at most 12 digits before and {places} after the point: {value!r}")
+        return number
 
     def slug(self, value: Any, key: str) -> str:
         text = self.text(value, key) if not isinstance(value, int) else str(value)
@@ -129,11 +163,17 @@ def read_plan_file(path: Path | str) -> PlanSpec:
     path = Path(path)
     reader = _Reader(path)
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        raw = yaml.load(path.read_text(encoding="utf-8"), Loader=_StrictLoader)
     except FileNotFoundError:
         raise PlanFileError(path, "", "file not found") from None
+    except IsADirectoryError:
+        raise PlanFileError(path, "", "is a folder, not a plan file") from None
+    except OSError as exc:
+        raise PlanFileError(path, "", f"cannot be read: {exc.strerror}") from None
     except UnicodeDecodeError:
         raise PlanFileError(path.name, "", "not UTF-8 text") from None
+    except ValueError as exc:  # PyYAML turns an impossible date such as 2020-02-30 into this
+        raise PlanFileError(path.name, "", f"not valid YAML: {exc}") from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else ""
@@ -159,7 +199,7 @@ def read_plan_file(path: Path | str) -> PlanSpec:
             "name_en": name_en,
             "baseline_date": baseline_date,
             "horizon_date": horizon_date,
-            "source": str(top.get("source") or "").strip(),
+            "source": reader.optional_text(top.get("source"), "source"),
         },
     )
     if not isinstance(top["categories"], list):
@@ -214,8 +254,9 @@ def _read_target(
         "unit": reader.choice(item["unit"], f"{key}.unit", Target.Unit),
         "position": position,
         "due_date": reader.date(item["due"], f"{key}.due"),
-        "source_quote": str(item.get("source") or "").strip(),
-        "note": str(item.get("note") or "").strip(),
+        "source_quote": reader.optional_text(item.get("source"), f"{key}.source"),
+        "note_zh": "",
+        "note_en": "",
         "counting": "",
         "milestone": "",
         "institution_types": [],
@@ -228,6 +269,8 @@ def _read_target(
         "comparator": Target.Comparator.GTE.value,
         "basis": Target.Basis.ABSOLUTE.value,
     }
+    if "note" in item:
+        values["note_zh"], values["note_en"] = reader.names(item["note"], f"{key}.note")
     categories: list[str] = []
 
     if kind == Target.Kind.COUNT:
@@ -263,13 +306,13 @@ def _read_target(
         baseline = reader.mapping(
             item["baseline"], f"{key}.baseline", required={"value"}, optional={"qualifier"}
         )
-        values["baseline_value"] = reader.number(baseline["value"], f"{key}.baseline.value")
+        values["baseline_value"] = reader.number_with_places(
+            baseline["value"], f"{key}.baseline.value"
+        )
         if "qualifier" in baseline:
             values["baseline_qualifier"] = reader.choice(
                 baseline["qualifier"], f"{key}.baseline.qualifier", Target.Qualifier
             )
-        if values["counting"] == Target.Counting.FLOW:
-            raise reader.fail(f"{key}.baseline", "a flow counts from zero and has no baseline")
 
     if "target" in item:
         target = reader.mapping(
@@ -289,9 +332,13 @@ def _read_target(
                 raise reader.fail(
                     f"{key}.target.value", "a doubled target takes no value of its own"
                 )
-            values["target_value"] = reader.number(target["value"], f"{key}.target.value")
+            values["target_value"] = reader.number_with_places(
+                target["value"], f"{key}.target.value"
+            )
         if "max" in target:
-            values["target_value_max"] = reader.number(target["max"], f"{key}.target.max")
+            values["target_value_max"] = reader.number_with_places(
+                target["max"], f"{key}.target.max"
+            )
             if (
                 values["target_value"] is None
                 or values["target_value_max"] < values["target_value"]

@@ -16,7 +16,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from core.bilingual import BilingualNameMixin
+from core.bilingual import BilingualNameMixin, pick
 
 from . import vocabulary
 
@@ -98,7 +98,7 @@ class Target(BilingualNameMixin, models.Model):
 
     class Counting(models.TextChoices):
         STOCK = "stock", _("Stock: baseline + landings − exits")
-        FLOW = "flow", _("Flow: landings since the baseline date")
+        FLOW = "flow", _("Flow: landings since the baseline date (the baseline, if any, is the previous period's figure)")
 
     class Milestone(models.TextChoices):
         REGISTERED = "registered", _("Registered")
@@ -116,13 +116,13 @@ class Target(BilingualNameMixin, models.Model):
 
     class Qualifier(models.TextChoices):
         EXACT = "exact", _("Exact")
-        MORE_THAN = "more_than", _("More than (“…多”)")
+        MORE_THAN = "more_than", _("More than")
 
     class Unit(models.TextChoices):
         INSTITUTIONS = "institutions", _("institutions")
         BUILDINGS = "buildings", _("buildings")
         ORGANISATIONS = "organisations", _("organisations")
-        HUNDRED_MILLION_CNY = "100m_cny", _("100 million yuan (亿元)")
+        HUNDRED_MILLION_CNY = "100m_cny", _("100 million yuan")
         PERCENT = "percent", _("percent")
 
     plan = models.ForeignKey(
@@ -193,7 +193,8 @@ class Target(BilingualNameMixin, models.Model):
     flags = models.JSONField(_("flags"), default=list, blank=True)
 
     source_quote = models.TextField(_("the plan's words"), blank=True)
-    note = models.TextField(_("note"), blank=True)
+    note_zh = models.TextField(_("note (Chinese)"), blank=True)
+    note_en = models.TextField(_("note (English)"), blank=True)
 
     class Meta:
         ordering = ["plan", "position"]
@@ -215,8 +216,14 @@ class Target(BilingualNameMixin, models.Model):
                 errors["milestone"] = _("A count target says which milestone date counts.")
         elif self.kind == self.Kind.MEASURED and (self.counting or self.milestone):
             errors["kind"] = _("A measured target takes quarterly values; it counts no milestone.")
-        if self.counting == self.Counting.FLOW and self.baseline_value is not None:
-            errors["baseline_value"] = _("A flow counts from zero; it has no baseline.")
+        for name in ("institution_types", "ownerships", "flags"):
+            codes = getattr(self, name)
+            if not isinstance(codes, list) or not all(isinstance(c, str) for c in codes):
+                errors[name] = _("Enter a list of codes, e.g. [\"bank\", \"trust\"].")
+                continue
+            unknown = [c for c in codes if vocabulary.known(name) and c not in vocabulary.known(name)]
+            if unknown:
+                errors[name] = _("Unknown codes: %(codes)s") % {"codes": ", ".join(unknown)}
         if self.basis == self.Basis.DOUBLE:
             self.target_value = self.doubled_baseline()
         if (
@@ -227,6 +234,10 @@ class Target(BilingualNameMixin, models.Model):
             errors["target_value_max"] = _("The upper end cannot be below the target.")
         if errors:
             raise ValidationError(errors)
+
+    @property
+    def note(self) -> str:
+        return pick(self.note_zh, self.note_en)
 
     @property
     def comparator_symbol(self) -> str:

@@ -59,6 +59,7 @@ def plan_load(*, spec: PlanSpec) -> PlanLoadReport:
     targets = {t.code: t for t in Target.objects.filter(plan=plan).prefetch_related("categories")}
     for item in spec.targets:
         target = targets.get(item.code) or Target(plan=plan, code=item.code)
+        item.values.update(_figures_kept(target, item.values))
         changed_before = report.created + report.updated
         _upsert(target, item.values, report, where=(spec.source, f"targets.{item.code}"))
         wanted = {by_code[code].pk for code in item.category_codes}
@@ -73,6 +74,23 @@ def plan_load(*, spec: PlanSpec) -> PlanLoadReport:
         + [code for code in targets if code not in {t.code for t in spec.targets}]
     )
     return report
+
+
+# Figures the plan does not publish are absent from its file. An analyst who later learns
+# one types it into the admin; reloading the file must not wipe it.
+ANALYST_FIGURES = ("baseline_value", "target_value", "target_value_max")
+
+
+def _figures_kept(target: Target, values: dict[str, Any]) -> dict[str, Any]:
+    """The stored figures to keep because the file leaves them empty."""
+    kept = {
+        name: getattr(target, name)
+        for name in ANALYST_FIGURES
+        if values.get(name) is None and getattr(target, name) is not None
+    }
+    if "baseline_value" in kept and values.get("basis") == Target.Basis.DOUBLE:
+        kept["target_value"] = kept["baseline_value"] * 2
+    return kept
 
 
 def _upsert(
@@ -91,7 +109,9 @@ def _upsert(
     try:
         obj.full_clean()
     except ValidationError as exc:
-        raise PlanFileError(where[0], where[1], "; ".join(exc.messages)) from None
+        field, messages = next(iter(exc.message_dict.items()))
+        key = where[1] if field == "__all__" else f"{where[1]}.{field}".lstrip(".")
+        raise PlanFileError(where[0], key, "; ".join(messages)) from None
     obj.save()
     if is_new:
         report.created += 1

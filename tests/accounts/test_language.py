@@ -38,6 +38,13 @@ def test_the_login_page_follows_the_cookie_before_login(client):
     assert "Log in to Landfall" in page
 
 
+def test_a_language_picked_on_the_login_page_becomes_the_users_choice(client, user):
+    client.post(reverse("accounts:set_language"), {"language": "en", "next": "/accounts/login/"})
+    client.post(reverse("accounts:login"), {"username": user.username, "password": PASSWORD})
+    user.refresh_from_db()
+    assert user.language == "en"
+
+
 def test_an_unknown_language_is_refused(client_in, user):
     response = client_in.post(reverse("accounts:set_language"), {"language": "klingon"})
     assert response.status_code == 400

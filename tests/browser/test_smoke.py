@@ -29,7 +29,7 @@ def test_an_officer_logs_in_switches_language_and_reads_the_plan(page, plan, tra
     hq = target_row(page, "regional-hq")
     assert hq.get_by_test_id("baseline").inner_text().strip() == "124"
     assert hq.get_by_test_id("target").inner_text().strip() == "≥ 200"
-    assert page.locator("tr[data-target]").count() == 23
+    assert page.locator("tr[data-target]").count() == 24
 
     page.get_by_test_id("language-en").click()
     page.wait_for_url(re.compile(r"/plans/lujiazui-14th/$"))

@@ -2,7 +2,8 @@ from __future__ import annotations
 
 from io import StringIO
 
-from django.core.management import call_command
+import pytest
+from django.core.management import CommandError, call_command
 from stdnum import lei
 from stdnum.cn import uscc
 
@@ -52,9 +53,16 @@ def test_demo_institutions_are_plausible(plan):
     assert all(i.name_zh and i.name_en and i.owner_id for i in institutions)
 
 
+def test_seed_demo_refuses_to_run_with_debug_off(db, settings):
+    settings.DEBUG = False
+    with pytest.raises(CommandError, match="DEBUG"):
+        call_command("seed_demo", "--institutions", "5")
+    assert not User.objects.exists()
+
+
 def test_the_command_prints_a_demo_login_that_works(plan, client):
     out = StringIO()
-    call_command("seed_demo", "--institutions", "20", stdout=out)
+    call_command("seed_demo", "--institutions", "20", "--force", stdout=out)
     assert f"Demo login: {DEMO_USERNAME} / {DEMO_PASSWORD}" in out.getvalue()
     assert User.objects.get(username=DEMO_USERNAME).is_superuser
     assert client.login(username=DEMO_USERNAME, password=DEMO_PASSWORD)

@@ -184,7 +184,7 @@ def broken(plan_data: dict, how: str) -> dict:
         ("unknown ownership", "targets[3].counts.ownerships[0]"),
         ("bad date", "targets[2].due"),
         ("duplicate code", "targets[2].code"),
-        ("name too long", "targets.buildings-tax-10bn"),
+        ("name too long", "targets.buildings-tax-10bn.name_zh"),
     ],
 )
 def test_a_malformed_file_names_the_file_and_key_and_changes_nothing(
@@ -217,3 +217,60 @@ def test_invalid_yaml_names_the_line(db, tmp_path):
 def test_a_missing_file_is_reported(db, tmp_path):
     with pytest.raises(PlanFileError, match="file not found"):
         plan_load_file(path=tmp_path / "nope.yaml")
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("code: a\ncode: b\n", "duplicate key 'code'"),
+        ("code: a\nbaseline_date: 2020-02-30\n", "not valid YAML"),
+    ],
+)
+def test_yaml_traps_are_reported_not_swallowed(db, tmp_path, text, message):
+    path = tmp_path / "plan.yaml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(PlanFileError, match=message):
+        plan_load_file(path=path)
+
+
+def test_a_folder_is_not_a_plan_file(db, tmp_path):
+    with pytest.raises(PlanFileError, match="is a folder"):
+        plan_load_file(path=tmp_path)
+
+
+def test_a_model_rule_names_the_field(db, plan_data, tmp_path):
+    plan_data["targets"][0]["name"]["zh"] = "长" * 300
+    with pytest.raises(PlanFileError, match=r"^plan\.yaml: targets\.financial-institutions\.name_zh: "):
+        plan_load_file(path=write_plan(tmp_path, plan_data))
+
+
+def test_too_many_decimal_places_are_refused_by_key(db, plan_data, tmp_path):
+    plan_data["targets"][1]["baseline"]["value"] = 901.125
+    with pytest.raises(PlanFileError, match=r"targets\[1\]\.baseline\.value: at most"):
+        plan_load_file(path=write_plan(tmp_path, plan_data))
+
+
+def test_reloading_keeps_a_figure_an_analyst_filled_in(plan):
+    target = Target.objects.get(code="buildings-tax-5bn")
+    target.baseline_value = Decimal(9)
+    target.full_clean()
+    target.save()
+    plan_load_file(path=PLAN_FILE)
+    target.refresh_from_db()
+    assert (target.baseline_value, target.target_value) == (Decimal(9), Decimal(18))
+
+
+def test_notes_are_bilingual(plan):
+    target = Target.objects.get(code="retail-sales")
+    assert target.note_zh == "规划未公布基数。"
+    assert target.note_en == "The plan publishes no baseline."
+
+
+def test_a_target_in_the_admin_refuses_unknown_codes(plan):
+    from django.core.exceptions import ValidationError
+
+    target = Target.objects.get(code="regional-hq")
+    target.institution_types = ["bank", "martian-bank"]
+    with pytest.raises(ValidationError) as error:
+        target.full_clean()
+    assert "martian-bank" in str(error.value)

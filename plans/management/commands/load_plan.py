@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils.translation import gettext as _
 
 from plans.loader import PlanFileError
 from plans.services import plan_load_file
@@ -18,12 +19,18 @@ class Command(BaseCommand):
         except PlanFileError as exc:
             raise CommandError(str(exc)) from None
         self.stdout.write(
-            f"{report.plan.code}: {report.created} created, {report.updated} updated, "
-            f"{report.unchanged} unchanged."
+            _("%(plan)s: %(created)d created, %(updated)d updated, %(unchanged)d unchanged.")
+            % {
+                "plan": report.plan.code,
+                "created": report.created,
+                "updated": report.updated,
+                "unchanged": report.unchanged,
+            }
         )
         if report.not_in_file:
             self.stdout.write(
                 self.style.WARNING(
-                    "Kept, but no longer in the file: " + ", ".join(report.not_in_file)
+                    _("Kept, but no longer in the file: %(codes)s")
+                    % {"codes": ", ".join(report.not_in_file)}
                 )
             )
