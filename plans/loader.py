@@ -106,7 +106,9 @@ class _Reader:
     def number_with_places(self, value: Any, key: str, *, places: int = 2) -> Decimal:
         number = self.number(value, key)
         if number.as_tuple().exponent < -places or number >= 10**12:
-            raise self.fail(key, f"at most 12 digits before and {places} after the point: {value!r}")
+            raise self.fail(
+                key, f"at most 12 digits before and {places} after the point: {value!r}"
+            )
         return number
 
     def slug(self, value: Any, key: str) -> str:

@@ -98,7 +98,12 @@ class Target(BilingualNameMixin, models.Model):
 
     class Counting(models.TextChoices):
         STOCK = "stock", _("Stock: baseline + landings − exits")
-        FLOW = "flow", _("Flow: landings since the baseline date (the baseline, if any, is the previous period's figure)")
+        FLOW = (
+            "flow",
+            _(
+                "Flow: landings since the baseline date (the baseline, if any, is the previous period's figure)"
+            ),
+        )
 
     class Milestone(models.TextChoices):
         REGISTERED = "registered", _("Registered")
@@ -219,9 +224,11 @@ class Target(BilingualNameMixin, models.Model):
         for name in ("institution_types", "ownerships", "flags"):
             codes = getattr(self, name)
             if not isinstance(codes, list) or not all(isinstance(c, str) for c in codes):
-                errors[name] = _("Enter a list of codes, e.g. [\"bank\", \"trust\"].")
+                errors[name] = _('Enter a list of codes, e.g. ["bank", "trust"].')
                 continue
-            unknown = [c for c in codes if vocabulary.known(name) and c not in vocabulary.known(name)]
+            unknown = [
+                c for c in codes if vocabulary.known(name) and c not in vocabulary.known(name)
+            ]
             if unknown:
                 errors[name] = _("Unknown codes: %(codes)s") % {"codes": ", ".join(unknown)}
         if self.basis == self.Basis.DOUBLE:

@@ -240,7 +240,9 @@ def test_a_folder_is_not_a_plan_file(db, tmp_path):
 
 def test_a_model_rule_names_the_field(db, plan_data, tmp_path):
     plan_data["targets"][0]["name"]["zh"] = "长" * 300
-    with pytest.raises(PlanFileError, match=r"^plan\.yaml: targets\.financial-institutions\.name_zh: "):
+    with pytest.raises(
+        PlanFileError, match=r"^plan\.yaml: targets\.financial-institutions\.name_zh: "
+    ):
         plan_load_file(path=write_plan(tmp_path, plan_data))
 
 
