@@ -3,7 +3,6 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
-from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, HttpResponseRedirect
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -21,10 +20,7 @@ def set_language(request: HttpRequest) -> HttpResponse:
     if language not in dict(settings.LANGUAGES):
         return HttpResponseBadRequest(_("Unknown language."))
     if request.user.is_authenticated:
-        try:
-            user_set_language(user=request.user, language=language)
-        except ValidationError:
-            return HttpResponseBadRequest(_("Unknown language."))
+        user_set_language(user=request.user, language=language)
     next_url = request.POST.get("next", "")
     if not url_has_allowed_host_and_scheme(
         next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from django.db import models
 
 from . import vocabulary
 from .models import Target
@@ -136,7 +137,7 @@ class _Reader:
             raise self.fail(key, f"not a non-negative number: {value!r}")
         return number
 
-    def choice(self, value: Any, key: str, choices: type[Target.Kind] | Any) -> str:
+    def choice(self, value: Any, key: str, choices: type[models.TextChoices]) -> str:
         allowed = [str(v) for v in choices.values]
         if value not in allowed:
             raise self.fail(key, f"must be one of {', '.join(allowed)}; got {value!r}")
