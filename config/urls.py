@@ -10,6 +10,7 @@ urlpatterns = [
     path("health/", core_views.health, name="health"),
     path("accounts/", include("accounts.urls")),
     path("plans/", include("plans.urls")),
+    path("crm/", include("crm.urls")),
     path("admin/", admin.site.urls),
 ]
 

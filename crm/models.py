@@ -10,12 +10,18 @@ from __future__ import annotations
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from django_countries.fields import CountryField
 
 from accounts.models import Team
-from core.bilingual import BilingualNameMixin
+from core.bilingual import BilingualNameMixin, pick
+from core.money import amount_field, currency_field
 from plans.models import Category
+
+from .names import normalise_name, search_fold
 
 
 class InstitutionType(models.TextChoices):
@@ -62,11 +68,19 @@ class Ownership(models.TextChoices):
 
 
 class Flag(models.TextChoices):
-    """Marks a count target may filter on. ``licensed`` is the institution's own field."""
+    """Marks a count target may filter on; ``FLAG_FIELDS`` names the field of each."""
 
     LICENSED = "licensed", _("Licensed")
     NATIONAL_FIRST = "national-first", _("First in China")
     FOREIGN_CONTROLLED = "foreign-controlled", _("Foreign-controlled")
+
+
+# Each flag is a boolean field of the institution, so that filters and counts stay plain SQL.
+FLAG_FIELDS = {
+    Flag.LICENSED: "licensed",
+    Flag.NATIONAL_FIRST: "national_first",
+    Flag.FOREIGN_CONTROLLED: "foreign_controlled",
+}
 
 
 class Regulator(models.TextChoices):
@@ -79,6 +93,50 @@ class Regulator(models.TextChoices):
         _("Shanghai Financial Regulatory Bureau"),
     )
     OTHER = "other", _("Other")
+
+
+class InstitutionStatus(models.TextChoices):
+    """Where the office stands with an institution; the pipeline keeps it current."""
+
+    PROSPECT = "prospect", _("Prospect")
+    IN_PIPELINE = "in-pipeline", _("In the pipeline")
+    LANDED = "landed", _("Landed")
+    AFTERCARE = "aftercare", _("Aftercare")
+    LOST = "lost", _("Lost")
+
+
+class TaxTier(models.TextChoices):
+    """The plan's 亿元楼宇 tiers: a building's annual tax revenue."""
+
+    BELOW_1 = "below-1", _("Under 100 million yuan")
+    AT_LEAST_1 = "1", _("100 million yuan or more")
+    AT_LEAST_10 = "10", _("1 billion yuan or more")
+    AT_LEAST_20 = "20", _("2 billion yuan or more")
+    AT_LEAST_50 = "50", _("5 billion yuan or more")
+    AT_LEAST_100 = "100", _("10 billion yuan or more")
+
+
+class Building(BilingualNameMixin, models.Model):
+    """An office building of the district, where landed institutions sit."""
+
+    name_zh = models.CharField(_("Chinese name"), max_length=200)
+    name_en = models.CharField(_("English name"), max_length=200, blank=True)
+    address = models.CharField(_("address"), max_length=300, blank=True)
+    tax_tier = models.CharField(
+        _("tax revenue tier"), max_length=10, choices=TaxTier.choices, blank=True
+    )
+    tax_year = models.PositiveSmallIntegerField(_("tier year"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["name_zh"]
+        verbose_name = _("building")
+        verbose_name_plural = _("buildings")
+        constraints = [
+            models.UniqueConstraint(fields=["name_zh"], name="building_name_zh_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
 
 
 class Institution(BilingualNameMixin, models.Model):
@@ -99,13 +157,34 @@ class Institution(BilingualNameMixin, models.Model):
     ownership = models.CharField(_("ownership"), max_length=30, choices=Ownership.choices)
     country = CountryField(_("country of the direct investor"), blank=True)
     parent_country = CountryField(_("country of the ultimate parent"), blank=True)
+    status = models.CharField(
+        _("status"),
+        max_length=20,
+        choices=InstitutionStatus.choices,
+        default=InstitutionStatus.PROSPECT,
+        db_index=True,
+    )
     licensed = models.BooleanField(_("licensed"), default=False)
+    national_first = models.BooleanField(_("first in China"), default=False)
+    foreign_controlled = models.BooleanField(_("foreign-controlled"), default=False)
     regulator = models.CharField(
         _("regulator"), max_length=30, choices=Regulator.choices, blank=True
     )
     categories = models.ManyToManyField(
         Category, blank=True, related_name="institutions", verbose_name=_("plan categories")
     )
+    building = models.ForeignKey(
+        Building,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="institutions",
+        verbose_name=_("building"),
+    )
+    registered_capital = amount_field(_("registered capital (10,000s)"))
+    registered_capital_currency = currency_field()
+    website = models.URLField(_("website"), blank=True)
+    description = models.TextField(_("notes"), blank=True)
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
@@ -122,6 +201,20 @@ class Institution(BilingualNameMixin, models.Model):
         related_name="institutions",
         verbose_name=_("team"),
     )
+    # Kept by the services, never typed: the last interaction's date, and the folded
+    # text that search runs over (names, aliases, identifiers).
+    last_contacted_on = models.DateField(_("last contact"), null=True, blank=True, db_index=True)
+    search_text = models.TextField(editable=False, blank=True, default="")
+    name_key_zh = models.CharField(max_length=200, editable=False, blank=True, db_index=True)
+    name_key_en = models.CharField(max_length=200, editable=False, blank=True, db_index=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("created by"),
+    )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
@@ -129,13 +222,281 @@ class Institution(BilingualNameMixin, models.Model):
         ordering = ["name_zh", "name_en"]
         verbose_name = _("institution")
         verbose_name_plural = _("institutions")
+        indexes = [
+            models.Index(fields=["institution_type", "name_zh"]),
+            models.Index(fields=["owner", "last_contacted_on"]),
+            models.Index(fields=["team", "name_zh"]),
+        ]
 
     def __str__(self) -> str:
         return self.name
 
+    def get_absolute_url(self) -> str:
+        return reverse("crm:institution_detail", args=[self.pk])
+
     def clean(self) -> None:
         if not (self.name_zh or self.name_en):
             raise ValidationError(_("An institution needs a Chinese or an English name."))
-        # Empty identifiers are stored as NULL so that uniqueness ignores them.
-        self.uscc = (self.uscc or "").strip().upper() or None
-        self.lei = (self.lei or "").strip().upper() or None
+
+    def refresh_keys(self, aliases: list[str] | None = None) -> None:
+        """Recompute the name keys and the search text; aliases are read when not given."""
+        if aliases is None:
+            aliases = list(self.aliases.values_list("name", flat=True)) if self.pk else []
+        self.name_key_zh = normalise_name(self.name_zh)
+        self.name_key_en = normalise_name(self.name_en)
+        parts = [self.name_zh, self.name_en, *aliases, self.uscc or "", self.lei or ""]
+        self.search_text = "\n".join(search_fold(part) for part in parts if part)
+
+    @property
+    def flag_labels(self) -> list[str]:
+        """The labels of the flags the institution carries, in the order of ``Flag``."""
+        return [label for code, label in Flag.choices if getattr(self, FLAG_FIELDS[code])]
+
+
+class InstitutionAlias(models.Model):
+    """A former name, a trading name or a translation an institution is also known by."""
+
+    institution = models.ForeignKey(
+        Institution, on_delete=models.CASCADE, related_name="aliases", verbose_name=_("institution")
+    )
+    name = models.CharField(_("alias"), max_length=200)
+    name_key = models.CharField(max_length=200, editable=False, db_index=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("alias")
+        verbose_name_plural = _("aliases")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["institution", "name"], name="alias_unique_per_institution"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def save(self, *args, **kwargs) -> None:
+        # Derived, not a rule: the key is what the name means for matching.
+        self.name_key = normalise_name(self.name)
+        super().save(*args, **kwargs)
+
+
+class LawfulBasis(models.TextChoices):
+    CONSENT = "consent", _("Consent")
+    PUBLIC = "public", _("Public business information")
+    CONTRACT = "contract", _("Contract")
+
+
+class Contact(models.Model):
+    """A person at an institution. Personal data: only what the work needs, with its basis."""
+
+    institution = models.ForeignKey(
+        Institution,
+        on_delete=models.CASCADE,
+        related_name="contacts",
+        verbose_name=_("institution"),
+    )
+    name = models.CharField(pgettext_lazy("person", "name"), max_length=100, blank=True)
+    name_en = models.CharField(_("English name"), max_length=100, blank=True)
+    title = models.CharField(pgettext_lazy("job", "position"), max_length=100, blank=True)
+    email = models.EmailField(_("e-mail"), blank=True)
+    phone = models.CharField(_("phone"), max_length=40, blank=True)
+    wechat = models.CharField(_("WeChat"), max_length=60, blank=True)
+    notes = models.TextField(_("notes"), blank=True)
+    lawful_basis = models.CharField(
+        _("basis for holding the data"), max_length=20, choices=LawfulBasis.choices
+    )
+    basis_note = models.CharField(
+        _("basis detail"),
+        max_length=200,
+        blank=True,
+        help_text=_("When and how consent was given, or where the information was published."),
+    )
+    do_not_contact = models.BooleanField(_("do not contact"), default=False)
+    is_primary = models.BooleanField(_("main contact"), default=False)
+    erased_at = models.DateTimeField(_("erased at"), null=True, blank=True, editable=False)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    # What erasure removes; the link to the institution and the interactions stays.
+    PERSONAL_FIELDS = (
+        "name",
+        "name_en",
+        "title",
+        "email",
+        "phone",
+        "wechat",
+        "notes",
+        "basis_note",
+    )
+
+    class Meta:
+        ordering = ["-is_primary", "name"]
+        verbose_name = _("contact")
+        verbose_name_plural = _("contacts")
+
+    def __str__(self) -> str:
+        return self.display_name
+
+    def clean(self) -> None:
+        if not self.erased_at and not (self.name or self.name_en):
+            raise ValidationError({"name": _("A contact needs a name.")})
+
+    @property
+    def display_name(self) -> str:
+        if self.erased_at:
+            return str(_("Erased contact"))
+        return pick(self.name, self.name_en)
+
+
+class InteractionKind(models.TextChoices):
+    VISIT = "visit", _("Visit")
+    MEETING = "meeting", _("Meeting")
+    CALL = "call", _("Call")
+    EMAIL = "email", _("E-mail")
+    EVENT = "event", _("Event or forum")
+    SITE_VISIT = "site-visit", _("Site visit")
+    LETTER = "letter", _("Letter")
+
+
+class Interaction(models.Model):
+    """A dated contact with an institution: who was there, what was said, what comes next."""
+
+    institution = models.ForeignKey(
+        Institution,
+        on_delete=models.CASCADE,
+        related_name="interactions",
+        verbose_name=_("institution"),
+    )
+    # The one back-reference the design allows: crm names pipeline's model by string only.
+    project = models.ForeignKey(
+        "pipeline.Project",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="interactions",
+        verbose_name=_("project"),
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=InteractionKind.choices)
+    date = models.DateField(_("date"), db_index=True)
+    officers = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        blank=True,
+        related_name="interactions",
+        verbose_name=_("officers present"),
+    )
+    contacts = models.ManyToManyField(
+        Contact, blank=True, related_name="interactions", verbose_name=_("contacts present")
+    )
+    summary = models.TextField(_("summary"))
+    outcome = models.TextField(_("outcome"), blank=True)
+    next_step = models.TextField(_("next step"), blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+        verbose_name=_("logged by"),
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-date", "-created_at"]
+        verbose_name = _("interaction")
+        verbose_name_plural = _("interactions")
+        indexes = [models.Index(fields=["institution", "-date"])]
+
+    def __str__(self) -> str:
+        return "%s %s" % (self.date, self.get_kind_display())
+
+
+class FollowUp(models.Model):
+    """Something an officer must do by a date, for an institution, a project or an interaction."""
+
+    title = models.CharField(_("what to do"), max_length=200)
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="follow_ups",
+        verbose_name=_("assignee"),
+    )
+    due_date = models.DateField(_("due date"), db_index=True)
+    done = models.BooleanField(_("done"), default=False)
+    done_at = models.DateTimeField(_("done at"), null=True, blank=True)
+    institution = models.ForeignKey(
+        Institution,
+        on_delete=models.CASCADE,
+        related_name="follow_ups",
+        verbose_name=_("institution"),
+    )
+    project = models.ForeignKey(
+        "pipeline.Project",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="follow_ups",
+        verbose_name=_("project"),
+    )
+    interaction = models.ForeignKey(
+        Interaction,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="follow_ups",
+        verbose_name=_("interaction"),
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+        verbose_name=_("created by"),
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["done", "due_date"]
+        verbose_name = _("follow-up")
+        verbose_name_plural = _("follow-ups")
+        indexes = [models.Index(fields=["assignee", "done", "due_date"])]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def is_overdue(self) -> bool:
+        return not self.done and self.due_date < timezone.localdate()
+
+
+class InstitutionMerge(models.Model):
+    """The record of a merge: what was folded into which survivor, by whom, and what moved."""
+
+    survivor = models.ForeignKey(
+        Institution,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="merges",
+        verbose_name=_("surviving institution"),
+    )
+    merged_id = models.PositiveBigIntegerField(_("merged institution id"))
+    merged_name = models.CharField(_("merged institution"), max_length=200)
+    # The merged record as it was, and the survivor's values that the merge replaced.
+    merged_snapshot = models.JSONField(default=dict)
+    replaced_values = models.JSONField(default=dict)
+    moved = models.JSONField(_("moved records"), default=dict)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+        verbose_name=_("merged by"),
+    )
+    merged_at = models.DateTimeField(_("merged at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-merged_at"]
+        verbose_name = _("institution merge")
+        verbose_name_plural = _("institution merges")
+
+    def __str__(self) -> str:
+        return "%s → %s" % (self.merged_name, self.survivor)

@@ -40,3 +40,8 @@ def normalise_name(name: str) -> str:
                 text = text[: -len(suffix)].rstrip()
                 changed = True
     return text.replace(" ", "")
+
+
+def search_fold(text: str) -> str:
+    """Text as search compares it: full-width folded to half-width (NFKC) and case folded."""
+    return unicodedata.normalize("NFKC", text or "").casefold()

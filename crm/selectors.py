@@ -1,12 +1,24 @@
-"""Reads on the register. Every list of institutions starts from ``institutions_visible_to``."""
+"""Reads on the register.
+
+Every list of a register model starts from its ``*_visible_to(user)`` selector: pages,
+autocompletes, exports and dashboards alike, so that no path can forget who may see what.
+"""
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+import datetime
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+
+from django.db.models import Exists, F, OuterRef, Q, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
 
-from .models import Institution
+from .identifiers import check_lei, check_uscc
+from .models import Building, Contact, FollowUp, Institution, InstitutionAlias, Interaction
+from .names import normalise_name, search_fold
 
 
 def institutions_visible_to(user: User) -> QuerySet[Institution]:
@@ -14,3 +26,211 @@ def institutions_visible_to(user: User) -> QuerySet[Institution]:
     if not user.is_authenticated:
         return Institution.objects.none()
     return Institution.objects.all()
+
+
+def contacts_visible_to(user: User) -> QuerySet[Contact]:
+    """The contacts ``user`` may see: those of the institutions they may see."""
+    return Contact.objects.filter(institution__in=institutions_visible_to(user))
+
+
+def interactions_visible_to(user: User) -> QuerySet[Interaction]:
+    """The interactions ``user`` may see (team rules arrive with the roles issue)."""
+    if not user.is_authenticated:
+        return Interaction.objects.none()
+    return Interaction.objects.all()
+
+
+def follow_ups_visible_to(user: User) -> QuerySet[FollowUp]:
+    """The follow-ups ``user`` may see (team rules arrive with the roles issue)."""
+    if not user.is_authenticated:
+        return FollowUp.objects.none()
+    return FollowUp.objects.all()
+
+
+def buildings_visible_to(user: User) -> QuerySet[Building]:
+    """The buildings ``user`` may see: all of them, to any signed-in user."""
+    if not user.is_authenticated:
+        return Building.objects.none()
+    return Building.objects.all()
+
+
+def users_choosable_by(user: User) -> QuerySet[User]:
+    """The colleagues ``user`` may pick as owner, assignee or officer present."""
+    if not user.is_authenticated:
+        return User.objects.none()
+    return User.objects.filter(is_active=True)
+
+
+# ---------------------------------------------------------------- search and lists
+
+
+def search_terms(query: str) -> list[str]:
+    """The folded terms of a search box entry; every term must match."""
+    return [term for term in search_fold(query).split() if term]
+
+
+def institutions_matching(qs: QuerySet[Institution], query: str) -> QuerySet[Institution]:
+    """Narrow ``qs`` to institutions whose names, aliases or identifiers contain the query."""
+    for term in search_terms(query):
+        qs = qs.filter(search_text__contains=term)
+    return qs
+
+
+def overdue_follow_ups_exist() -> Exists:
+    """An ``Exists`` for annotating institutions that have an open follow-up past its date."""
+    return Exists(
+        FollowUp.objects.filter(
+            institution=OuterRef("pk"), done=False, due_date__lt=timezone.localdate()
+        )
+    )
+
+
+def institution_list(*, user: User, params: Mapping[str, str]):
+    """The filter set of the register list: scoped, filtered, searched and sorted."""
+    from .filters import InstitutionFilter
+
+    qs = institutions_visible_to(user).select_related("owner", "building", "team")
+    return InstitutionFilter(params, queryset=qs, user=user)
+
+
+# ---------------------------------------------------------------- duplicates
+
+
+@dataclass
+class Duplicate:
+    institution: Institution
+    reasons: list[str] = field(default_factory=list)
+
+
+def institution_duplicates(
+    *,
+    user: User,
+    name_zh: str = "",
+    name_en: str = "",
+    aliases: Iterable[str] = (),
+    uscc: str = "",
+    lei: str = "",
+    exclude_pk: int | None = None,
+    limit: int = 10,
+) -> list[Duplicate]:
+    """Institutions the given details probably describe already, with why, best first."""
+    visible = institutions_visible_to(user)
+    if exclude_pk is not None:
+        visible = visible.exclude(pk=exclude_pk)
+    found: dict[int, Duplicate] = {}
+
+    def add(qs: QuerySet[Institution], reason: str) -> None:
+        for institution in qs.select_related("owner")[:limit]:
+            found.setdefault(institution.pk, Duplicate(institution)).reasons.append(reason)
+
+    uscc_value = check_uscc(uscc).value if uscc else ""
+    lei_value = check_lei(lei).value if lei else ""
+    if uscc_value:
+        add(visible.filter(uscc=uscc_value), str(_("same unified social credit code")))
+    if lei_value:
+        add(visible.filter(lei=lei_value), str(_("same LEI")))
+
+    keys = {normalise_name(name) for name in (name_zh, name_en, *aliases)} - {""}
+    if keys:
+        same_name = (
+            Q(name_key_zh__in=keys)
+            | Q(name_key_en__in=keys)
+            | Q(pk__in=InstitutionAlias.objects.filter(name_key__in=keys).values("institution"))
+        )
+        add(visible.filter(same_name), str(_("same name once legal forms are set aside")))
+        # A longer name that contains a typed one (贝莱德 → 贝莱德基金管理) is likely too,
+        # but only for keys long enough not to match half the register.
+        for key in sorted(keys):
+            if len(key) >= 3 if key.isascii() else len(key) >= 2:
+                add(
+                    visible.filter(search_text__contains=key).exclude(same_name),
+                    str(_("similar name")),
+                )
+    ranked = sorted(found.values(), key=lambda d: (-len(d.reasons), d.institution.name))
+    return ranked[:limit]
+
+
+# ---------------------------------------------------------------- the institution page
+
+
+@dataclass
+class InstitutionPage:
+    institution: Institution
+    interactions: list[Interaction]
+    contacts: list[Contact]
+    follow_ups: list[FollowUp]
+    projects: list
+
+
+def institution_page(*, user: User, institution: Institution) -> InstitutionPage:
+    """What the institution page shows, each list scoped and fetched in a fixed number of queries."""
+    interactions = list(
+        interactions_visible_to(user)
+        .filter(institution=institution)
+        .select_related("created_by", "project")
+        .prefetch_related("officers", "contacts", "follow_ups__assignee")[:50]
+    )
+    contacts = list(contacts_visible_to(user).filter(institution=institution))
+    follow_ups = list(
+        follow_ups_visible_to(user)
+        .filter(institution=institution)
+        .select_related("assignee")
+        .order_by("done", "due_date")[:50]
+    )
+    projects = list(institution.projects.select_related("owner"))
+    return InstitutionPage(institution, interactions, contacts, follow_ups, projects)
+
+
+# ---------------------------------------------------------------- my work
+
+
+@dataclass
+class MyWork:
+    overdue: list[FollowUp]
+    upcoming: list[FollowUp]
+    stale: list[Institution]
+    stale_days: int
+    recent: list[Interaction]
+
+
+def my_work(*, user: User, stale_days: int, upcoming_days: int = 14) -> MyWork:
+    """An officer's day: follow-ups due, own institutions gone quiet, recent interactions."""
+    today = timezone.localdate()
+    open_follow_ups = (
+        follow_ups_visible_to(user)
+        .filter(assignee=user, done=False)
+        .select_related("institution")
+        .order_by("due_date")
+    )
+    overdue = list(open_follow_ups.filter(due_date__lt=today)[:100])
+    upcoming = list(
+        open_follow_ups.filter(
+            due_date__gte=today, due_date__lte=today + datetime.timedelta(days=upcoming_days)
+        )[:100]
+    )
+    cutoff = today - datetime.timedelta(days=stale_days)
+    stale = list(
+        institutions_visible_to(user)
+        .filter(owner=user)
+        .filter(Q(last_contacted_on__lt=cutoff) | Q(last_contacted_on__isnull=True))
+        .order_by(F("last_contacted_on").asc(nulls_first=True), "name_zh")[:100]
+    )
+    recent = list(
+        interactions_visible_to(user)
+        .filter(Q(officers=user) | Q(created_by=user))
+        .distinct()
+        .select_related("institution")
+        .order_by("-date", "-created_at")[:20]
+    )
+    return MyWork(overdue, upcoming, stale, stale_days, recent)
+
+
+def related_counts(*, institution: Institution) -> dict[str, int]:
+    """How many records of each kind hang off an institution, as the merge page shows them."""
+    return {
+        "contacts": institution.contacts.count(),
+        "interactions": institution.interactions.count(),
+        "follow_ups": institution.follow_ups.count(),
+        "projects": institution.projects.count(),
+        "aliases": institution.aliases.count(),
+    }

@@ -1,23 +1,381 @@
-"""Writes on the register."""
+"""Writes on the register: institutions, aliases, contacts, interactions, follow-ups, merges."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import datetime
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
+from django.utils.translation import gettext as _
 
+from accounts.models import User
 from plans.models import Category
 
-from .models import Institution
+from .identifiers import check_lei, check_uscc
+from .models import (
+    Building,
+    Contact,
+    FollowUp,
+    Institution,
+    InstitutionAlias,
+    InstitutionMerge,
+    Interaction,
+)
+from .names import normalise_name
+
+# ---------------------------------------------------------------- institutions
+
+
+def _clean_aliases(aliases: Iterable[str], institution: Institution) -> list[str]:
+    """Aliases without blanks, repeats, or copies of the institution's own names."""
+    own = {normalise_name(institution.name_zh), normalise_name(institution.name_en)} - {""}
+    seen: set[str] = set()
+    kept = []
+    for alias in aliases:
+        alias = " ".join((alias or "").split())
+        key = normalise_name(alias)
+        if not alias or not key or key in own or key in seen:
+            continue
+        seen.add(key)
+        kept.append(alias[:200])
+    return kept
 
 
 @transaction.atomic
 def institution_save(
-    *, institution: Institution, categories: Iterable[Category] | None = None
+    *,
+    institution: Institution,
+    categories: Iterable[Category] | None = None,
+    aliases: Iterable[str] | None = None,
+    actor: User | None = None,
 ) -> Institution:
-    """Validate and save an institution, and set its plan categories when given."""
+    """Validate and save an institution, with its plan categories and aliases when given."""
+    if institution.pk is None and actor is not None and actor.is_authenticated:
+        institution.created_by = actor
+    # Codes are kept compact and upper case; an empty one is NULL, so uniqueness ignores it.
+    institution.uscc = check_uscc(institution.uscc).value or None if institution.uscc else None
+    institution.lei = check_lei(institution.lei).value or None if institution.lei else None
     institution.full_clean()
+    alias_names = (
+        _clean_aliases(aliases, institution)
+        if aliases is not None
+        else list(institution.aliases.values_list("name", flat=True))
+        if institution.pk
+        else []
+    )
+    institution.refresh_keys(alias_names)
     institution.save()
     if categories is not None:
         institution.categories.set(categories)
+    if aliases is not None:
+        _set_aliases(institution, alias_names)
     return institution
+
+
+def _set_aliases(institution: Institution, names: list[str]) -> None:
+    institution.aliases.exclude(name__in=names).delete()
+    existing = set(institution.aliases.values_list("name", flat=True))
+    for name in names:
+        if name not in existing:
+            InstitutionAlias(institution=institution, name=name).save()
+
+
+def institution_refresh_last_contact(*, institution: Institution) -> None:
+    """Recompute the institution's last-contact date from its interactions."""
+    last = institution.interactions.aggregate(last=Max("date"))["last"]
+    Institution.objects.filter(pk=institution.pk).update(last_contacted_on=last)
+    institution.last_contacted_on = last
+
+
+# ---------------------------------------------------------------- interactions
+
+
+@dataclass(frozen=True)
+class FollowUpDraft:
+    title: str
+    assignee: User
+    due_date: datetime.date
+
+
+@transaction.atomic
+def interaction_log(
+    *,
+    institution: Institution,
+    actor: User,
+    kind: str,
+    date: datetime.date,
+    summary: str,
+    officers: Iterable[User] = (),
+    contacts: Iterable[Contact] = (),
+    outcome: str = "",
+    next_step: str = "",
+    project: Any = None,
+    follow_up: FollowUpDraft | None = None,
+) -> Interaction:
+    """Log an interaction with an institution, and the follow-up it calls for."""
+    interaction = Interaction(
+        institution=institution,
+        project=project,
+        kind=kind,
+        date=date,
+        summary=summary,
+        outcome=outcome,
+        next_step=next_step,
+        created_by=actor,
+    )
+    interaction.full_clean()
+    if date > timezone.localdate():
+        raise ValidationError({"date": _("An interaction cannot be dated in the future.")})
+    contacts = list(contacts)
+    strangers = [c for c in contacts if c.institution_id != institution.pk]
+    if strangers:
+        raise ValidationError({"contacts": _("Only contacts of this institution can be present.")})
+    interaction.save()
+    interaction.officers.set(officers or [actor])
+    interaction.contacts.set(contacts)
+    if follow_up is not None:
+        follow_up_create(
+            actor=actor,
+            title=follow_up.title,
+            assignee=follow_up.assignee,
+            due_date=follow_up.due_date,
+            institution=institution,
+            project=project,
+            interaction=interaction,
+        )
+    if institution.last_contacted_on is None or date >= institution.last_contacted_on:
+        Institution.objects.filter(pk=institution.pk).update(last_contacted_on=date)
+        institution.last_contacted_on = date
+    return interaction
+
+
+@transaction.atomic
+def interaction_delete(*, interaction: Interaction) -> None:
+    """Delete an interaction and bring its institution's last-contact date back."""
+    institution = interaction.institution
+    interaction.delete()
+    institution_refresh_last_contact(institution=institution)
+
+
+# ---------------------------------------------------------------- follow-ups
+
+
+def follow_up_create(
+    *,
+    actor: User,
+    title: str,
+    assignee: User,
+    due_date: datetime.date,
+    institution: Institution,
+    project: Any = None,
+    interaction: Interaction | None = None,
+) -> FollowUp:
+    """Create a follow-up for an institution, optionally tied to a project or interaction."""
+    follow_up = FollowUp(
+        title=title,
+        assignee=assignee,
+        due_date=due_date,
+        institution=institution,
+        project=project,
+        interaction=interaction,
+        created_by=actor,
+    )
+    follow_up.full_clean()
+    follow_up.save()
+    return follow_up
+
+
+def follow_up_set_done(*, follow_up: FollowUp, done: bool) -> FollowUp:
+    """Mark a follow-up done (stamping when) or open again."""
+    follow_up.done = done
+    follow_up.done_at = timezone.now() if done else None
+    follow_up.save(update_fields=["done", "done_at"])
+    return follow_up
+
+
+# ---------------------------------------------------------------- contacts
+
+
+def contact_save(*, contact: Contact) -> Contact:
+    """Validate and save a contact."""
+    if contact.erased_at:
+        raise ValidationError(_("An erased contact cannot be edited."))
+    contact.full_clean()
+    contact.save()
+    return contact
+
+
+@transaction.atomic
+def contact_erase(*, contact: Contact) -> Contact:
+    """Remove a person's personal data; the business records that mention them stay."""
+    for field in Contact.PERSONAL_FIELDS:
+        setattr(contact, field, "")
+    contact.do_not_contact = True
+    contact.is_primary = False
+    contact.erased_at = timezone.now()
+    contact.save()
+    return contact
+
+
+# ---------------------------------------------------------------- buildings
+
+
+def building_save(*, building: Building) -> Building:
+    """Validate and save a building."""
+    building.full_clean()
+    building.save()
+    return building
+
+
+# ---------------------------------------------------------------- merge
+
+# The fields a merge lets the user pick, in the order the merge page shows them.
+MERGE_FIELDS = (
+    "name_zh",
+    "name_en",
+    "uscc",
+    "lei",
+    "institution_type",
+    "ownership",
+    "status",
+    "country",
+    "parent_country",
+    "licensed",
+    "national_first",
+    "foreign_controlled",
+    "regulator",
+    "building",
+    "registered_capital",
+    "registered_capital_currency",
+    "website",
+    "description",
+    "owner",
+    "team",
+)
+
+
+def _field_value(institution: Institution, name: str) -> Any:
+    field = Institution._meta.get_field(name)
+    return getattr(institution, field.attname)
+
+
+def _snapshot(institution: Institution) -> dict[str, Any]:
+    return {name: _json(_field_value(institution, name)) for name in MERGE_FIELDS}
+
+
+def _json(value: Any) -> Any:
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    return str(value)
+
+
+@transaction.atomic
+def institution_merge(
+    *,
+    keep: Institution,
+    drop: Institution,
+    actor: User,
+    take_from_drop: Iterable[str] = (),
+) -> InstitutionMerge:
+    """Fold ``drop`` into ``keep``: every related record moves, nothing is lost.
+
+    ``take_from_drop`` names the fields whose value the survivor takes from ``drop``;
+    every other field keeps the survivor's value. ``drop``'s names become aliases.
+    """
+    if keep.pk == drop.pk:
+        raise ValidationError(_("An institution cannot be merged with itself."))
+    take = set(take_from_drop)
+    unknown = take - set(MERGE_FIELDS)
+    if unknown:
+        raise ValidationError(_("Unknown field: %(names)s") % {"names": ", ".join(sorted(unknown))})
+    # Lock both rows so that two merges of the same pair cannot interleave.
+    keep = Institution.objects.select_for_update().get(pk=keep.pk)
+    drop = Institution.objects.select_for_update().get(pk=drop.pk)
+
+    snapshot = _snapshot(drop)
+    replaced = {name: _json(_field_value(keep, name)) for name in sorted(take)}
+    moved = _move_related(keep=keep, drop=drop)
+
+    aliases = [
+        *keep.aliases.values_list("name", flat=True),
+        *drop.aliases.values_list("name", flat=True),
+        drop.name_zh,
+        drop.name_en,
+    ]
+    categories = set(keep.categories.all()) | set(drop.categories.all())
+    values = {name: _field_value(drop, name) for name in take}
+    merged_name = drop.name
+    merged_id = drop.pk
+    drop.aliases.all().delete()
+    drop.delete()  # before the survivor takes its unique identifiers
+
+    for name, value in values.items():
+        setattr(keep, Institution._meta.get_field(name).attname, value)
+    # The names the survivor gave up are aliases now, like the merged record's.
+    aliases += [
+        replaced_name
+        for field, replaced_name in replaced.items()
+        if field in ("name_zh", "name_en") and replaced_name
+    ]
+    institution_save(institution=keep, categories=categories, aliases=aliases, actor=actor)
+    institution_refresh_last_contact(institution=keep)
+    return InstitutionMerge.objects.create(
+        survivor=keep,
+        merged_id=merged_id,
+        merged_name=merged_name,
+        merged_snapshot=snapshot,
+        replaced_values=replaced,
+        moved=moved,
+        actor=actor,
+    )
+
+
+def _move_related(*, keep: Institution, drop: Institution) -> dict[str, int]:
+    """Point every record that refers to ``drop`` at ``keep``; count them by model.
+
+    Found through the model's relations rather than listed by hand, so that records of
+    apps above crm (projects, milestones) move too without crm importing them.
+    """
+    moved: dict[str, int] = {}
+    for relation in Institution._meta.related_objects:
+        if relation.related_model is InstitutionAlias:
+            continue  # aliases are re-made from the names, below
+        if relation.one_to_many or relation.one_to_one:
+            field = relation.field.name
+            count = relation.related_model._base_manager.filter(**{field: drop}).update(
+                **{field: keep}
+            )
+        elif relation.many_to_many:
+            through = relation.through
+            source = relation.field.m2m_reverse_field_name()
+            count = 0
+            for row in through._base_manager.filter(**{source: drop}):
+                exists = through._base_manager.filter(
+                    **{
+                        source: keep,
+                        relation.field.m2m_field_name(): getattr(
+                            row, relation.field.m2m_field_name()
+                        ),
+                    }
+                ).exists()
+                if exists:
+                    row.delete()
+                else:
+                    setattr(row, source, keep)
+                    row.save()
+                count += 1
+        else:
+            continue
+        if count:
+            moved[relation.related_model._meta.label] = count
+    return moved
+
+
+def merge_choices_from(data: Mapping[str, str]) -> list[str]:
+    """The fields a submitted merge form takes from the merged record (value ``drop``)."""
+    return [name for name in MERGE_FIELDS if data.get(name) == "drop"]

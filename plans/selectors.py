@@ -47,23 +47,50 @@ def category_tree(*, plan: Plan) -> list[CategoryNode]:
     return roots
 
 
-def category_descendant_ids(*, category: Category) -> set[int]:
-    """The category and every category below it (one query)."""
-    children: dict[int | None, list[int]] = {}
-    for pk, parent_id in Category.objects.filter(plan_id=category.plan_id).values_list(
-        "pk", "parent_id"
-    ):
-        children.setdefault(parent_id, []).append(pk)
-    found, stack = set(), [category.pk]
-    while stack:
-        pk = stack.pop()
-        found.add(pk)
-        stack.extend(children.get(pk, []))
-    return found
-
-
 def plan_targets(*, plan: Plan) -> QuerySet[Target]:
     """The plan's targets in plan order, with the categories they count."""
     return plan.targets.order_by("position").prefetch_related(
         Prefetch("categories", queryset=Category.objects.order_by("position"))
     )
+
+
+@dataclass
+class CategoryIndex:
+    """Every category ``user`` may read, loaded once: choices for a select, and subtrees."""
+
+    choices: list[tuple[str, list[tuple[int, str]]]]  # (plan name, [(pk, indented name)])
+    children: dict[int | None, list[int]]
+
+    def subtree(self, pk: int) -> set[int]:
+        """The category and every category below it."""
+        found, stack = set(), [pk]
+        while stack:
+            current = stack.pop()
+            found.add(current)
+            stack.extend(self.children.get(current, []))
+        return found
+
+
+def category_index(*, user: User) -> CategoryIndex:
+    """The categories of the plans ``user`` may read, newest plan first (one query)."""
+    categories = list(
+        Category.objects.filter(plan__in=plans_visible_to(user))
+        .select_related("plan")
+        .order_by("-plan__baseline_date", "plan_id", "position", "pk")
+    )
+    children: dict[int | None, list[int]] = {}
+    for category in categories:
+        children.setdefault(category.parent_id, []).append(category.pk)
+    by_pk = {c.pk: c for c in categories}
+    groups: dict[int, tuple[str, list[tuple[int, str]]]] = {}
+
+    def walk(pk: int, depth: int) -> None:
+        category = by_pk[pk]
+        group = groups.setdefault(category.plan_id, (category.plan.name, []))
+        group[1].append((pk, "\u3000" * depth + category.name))
+        for child in children.get(pk, []):
+            walk(child, depth + 1)
+
+    for root in children.get(None, []):
+        walk(root, 0)
+    return CategoryIndex(list(groups.values()), children)

@@ -2,10 +2,22 @@
 
 from __future__ import annotations
 
+import datetime
+
 import factory
+from django.utils import timezone
 
 from accounts.models import Membership, Role, Team, User
-from crm.models import Institution, InstitutionType, Ownership
+from crm.models import (
+    Building,
+    Contact,
+    FollowUp,
+    Institution,
+    InstitutionType,
+    LawfulBasis,
+    Ownership,
+)
+from crm.services import institution_save
 
 PASSWORD = "correct-horse-battery-staple"
 
@@ -53,3 +65,38 @@ class InstitutionFactory(factory.django.DjangoModelFactory):
     institution_type = InstitutionType.PUBLIC_FUND
     ownership = Ownership.WFOE
     country = "US"
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        # Through the service, so that name keys and search text are filled as in use.
+        return institution_save(institution=model_class(*args, **kwargs))
+
+
+class BuildingFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Building
+
+    name_zh = factory.Sequence(lambda n: f"陆家嘴{n}号大厦")
+    name_en = factory.Sequence(lambda n: f"Lujiazui Tower {n}")
+
+
+class ContactFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Contact
+
+    institution = factory.SubFactory(InstitutionFactory)
+    name = factory.Sequence(lambda n: f"联系人{n}")
+    title = "总经理"
+    email = factory.Sequence(lambda n: f"contact{n}@example.com")
+    phone = "+86 21 5000 0000"
+    lawful_basis = LawfulBasis.PUBLIC
+
+
+class FollowUpFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = FollowUp
+
+    title = "寄送政策材料"
+    assignee = factory.SubFactory(UserFactory)
+    due_date = factory.LazyFunction(lambda: timezone.localdate() + datetime.timedelta(days=3))
+    institution = factory.SubFactory(InstitutionFactory)

@@ -36,6 +36,7 @@ INSTALLED_APPS = [
     "crispy_bootstrap5",
     "django_filters",
     "django_countries",
+    "django_htmx",
     "core",
     # Landfall, in dependency order: each app may import only those above it.
     "accounts",
@@ -53,6 +54,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
     # After authentication: the signed-in user's own language wins.
     "accounts.middleware.UserLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -121,6 +123,7 @@ STATICFILES_DIRS = [
     ("vendor/bootstrap", NODE_MODULES / "bootstrap" / "dist"),
     ("vendor/bootstrap-icons", NODE_MODULES / "bootstrap-icons" / "font"),
     ("vendor/htmx", NODE_MODULES / "htmx.org" / "dist"),
+    ("vendor/tom-select", NODE_MODULES / "tom-select" / "dist"),
 ]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
@@ -135,6 +138,9 @@ CRISPY_TEMPLATE_PACK = "bootstrap5"
 COUNTRIES_FIRST = ["CN", "HK", "US", "GB", "SG", "JP", "DE", "FR", "CH"]
 
 # --- Celery: tasks run in-process when no broker is configured ---------------------
+# The register: "My work" lists an officer's institutions not contacted for this many days.
+LANDFALL_STALE_DAYS = env.int("LANDFALL_STALE_DAYS", default=30)
+
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", default="")
 CELERY_RESULT_BACKEND = env("CELERY_RESULT_BACKEND", default="")
 CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL

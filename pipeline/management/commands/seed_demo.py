@@ -32,6 +32,8 @@ class Command(BaseCommand):
         counts = seed_demo(seed=seed, institutions=institutions)
         self.stdout.write(
             f"Demo data (seed {seed}): {counts['teams']} teams, {counts['users']} users, "
-            f"{counts['institutions']} institutions."
+            f"{counts['buildings']} buildings, {counts['institutions']} institutions "
+            f"({counts['aliases']} aliases), {counts['contacts']} contacts, "
+            f"{counts['interactions']} interactions, {counts['follow_ups']} follow-ups."
         )
         self.stdout.write(self.style.SUCCESS(f"Demo login: {DEMO_USERNAME} / {DEMO_PASSWORD}"))

@@ -1,0 +1,384 @@
+"""Pages of the register. Thin: parse the request, call a selector or service, render."""
+
+from __future__ import annotations
+
+import json
+
+from django.conf import settings
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Q
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from accounts.models import Role
+
+from . import personal_data, selectors, services
+from .forms import ContactForm, InstitutionForm, InteractionForm, MergeForm
+from .models import Contact, Institution
+from .names import search_fold
+
+PAGE_SIZE = 50
+
+
+def _can_merge(user) -> bool:
+    return user.has_any_role(Role.MANAGER, Role.ADMIN)
+
+
+def _is_admin(user) -> bool:
+    return user.has_any_role(Role.ADMIN)
+
+
+# ---------------------------------------------------------------- list
+
+
+def institution_list(request: HttpRequest) -> HttpResponse:
+    filterset = selectors.institution_list(user=request.user, params=request.GET)
+    qs = filterset.qs
+    if not request.GET.get("sort"):
+        qs = qs.order_by("name_zh", "pk")
+    else:
+        qs = qs.order_by(*qs.query.order_by, "pk")
+    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    params = request.GET.copy()
+    params.pop("page", None)
+    sort_params = params.copy()
+    sort_params.pop("sort", None)
+    template = "crm/_institution_results.html" if request.htmx else "crm/institution_list.html"
+    return render(
+        request,
+        template,
+        {
+            "filter": filterset,
+            "page": page,
+            "query_string": params.urlencode(),
+            "sort_query": sort_params.urlencode(),
+            "sort": request.GET.get("sort", ""),
+        },
+    )
+
+
+# ---------------------------------------------------------------- create and edit
+
+
+def institution_create(request: HttpRequest) -> HttpResponse:
+    return _institution_form(request, Institution())
+
+
+def institution_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    institution = get_object_or_404(selectors.institutions_visible_to(request.user), pk=pk)
+    return _institution_form(request, institution)
+
+
+def _institution_form(request: HttpRequest, institution: Institution) -> HttpResponse:
+    creating = institution.pk is None
+    duplicates: list[selectors.Duplicate] = []
+    if request.method == "POST":
+        form = InstitutionForm(request.POST, instance=institution, user=request.user)
+        # Looked up from what was typed, valid or not, so the warning shows at once.
+        duplicates = _typed_duplicates(request, request.POST, exclude_pk=institution.pk)
+        if form.is_valid() and (not duplicates or form.cleaned_data["confirm_not_duplicate"]):
+            data = form.cleaned_data
+            try:
+                services.institution_save(
+                    institution=form.save(commit=False),
+                    categories=data["categories"],
+                    aliases=data["aliases"],
+                    actor=request.user,
+                )
+            except ValidationError as error:
+                form.add_error(None, error)
+            else:
+                message = (
+                    _("Institution “%(name)s” created.")
+                    if creating
+                    else _("Institution “%(name)s” saved.")
+                )
+                messages.success(request, message % {"name": institution.name})
+                return redirect(institution)
+    else:
+        form = InstitutionForm(instance=institution, user=request.user)
+    return render(
+        request,
+        "crm/institution_form.html",
+        {"form": form, "institution": institution, "creating": creating, "duplicates": duplicates},
+    )
+
+
+def _typed_duplicates(request: HttpRequest, data, exclude_pk: int | None):
+    return selectors.institution_duplicates(
+        user=request.user,
+        name_zh=data.get("name_zh", "")[:200],
+        name_en=data.get("name_en", "")[:200],
+        aliases=data.get("aliases", "")[:2000].splitlines(),
+        uscc=data.get("uscc", "")[:40],
+        lei=data.get("lei", "")[:40],
+        exclude_pk=exclude_pk,
+    )
+
+
+def institution_duplicates(request: HttpRequest) -> HttpResponse:
+    """The likely duplicates of what is being typed into the institution form (htmx)."""
+    exclude = request.GET.get("pk", "")
+    duplicates = _typed_duplicates(
+        request, request.GET, exclude_pk=int(exclude) if exclude.isdigit() else None
+    )
+    return render(request, "crm/_duplicates.html", {"duplicates": duplicates, "live": True})
+
+
+# ---------------------------------------------------------------- the institution page
+
+
+def institution_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    institution = _visible_institution(request, pk)
+    form = InteractionForm(user=request.user, institution=institution)
+    return _detail_page(request, institution, form)
+
+
+def _visible_institution(request: HttpRequest, pk: int) -> Institution:
+    return get_object_or_404(
+        selectors.institutions_visible_to(request.user).select_related(
+            "owner", "team", "building", "created_by"
+        ),
+        pk=pk,
+    )
+
+
+def _detail_page(
+    request: HttpRequest, institution: Institution, form: InteractionForm, **extra
+) -> HttpResponse:
+    page = selectors.institution_page(user=request.user, institution=institution)
+    template = "crm/_interaction_panel.html" if request.htmx else "crm/institution_detail.html"
+    return render(
+        request,
+        template,
+        {
+            "institution": institution,
+            "page": page,
+            "form": form,
+            "can_merge": _can_merge(request.user),
+            "is_admin": _is_admin(request.user),
+            **extra,
+        },
+    )
+
+
+@require_POST
+def interaction_create(request: HttpRequest, pk: int) -> HttpResponse:
+    """Log an interaction from the institution page; htmx gets the refreshed panel back."""
+    institution = _visible_institution(request, pk)
+    form = InteractionForm(request.POST, user=request.user, institution=institution)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            logged = services.interaction_log(
+                institution=institution,
+                actor=request.user,
+                kind=data["kind"],
+                date=data["date"],
+                summary=data["summary"],
+                outcome=data["outcome"],
+                next_step=data["next_step"],
+                officers=data["officers"],
+                contacts=data["contacts"],
+                follow_up=form.follow_up_draft(),
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            if not request.htmx:
+                messages.success(request, _("Interaction logged."))
+                return redirect(institution)
+            fresh = InteractionForm(user=request.user, institution=institution)
+            return _detail_page(request, institution, fresh, logged=logged)
+    return _detail_page(request, institution, form)
+
+
+@require_POST
+def follow_up_toggle(request: HttpRequest, pk: int) -> HttpResponse:
+    follow_up = get_object_or_404(
+        selectors.follow_ups_visible_to(request.user).select_related("assignee", "institution"),
+        pk=pk,
+    )
+    services.follow_up_set_done(follow_up=follow_up, done=request.POST.get("done") == "1")
+    if request.htmx:
+        return render(request, "crm/_follow_up_row.html", {"follow_up": follow_up})
+    return redirect(request.POST.get("next") or follow_up.institution)
+
+
+# ---------------------------------------------------------------- contacts
+
+
+def contact_create(request: HttpRequest, pk: int) -> HttpResponse:
+    institution = get_object_or_404(selectors.institutions_visible_to(request.user), pk=pk)
+    return _contact_form(request, Contact(institution=institution))
+
+
+def contact_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    contact = get_object_or_404(
+        selectors.contacts_visible_to(request.user).filter(erased_at__isnull=True), pk=pk
+    )
+    return _contact_form(request, contact)
+
+
+def _contact_form(request: HttpRequest, contact: Contact) -> HttpResponse:
+    form = ContactForm(request.POST or None, instance=contact)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.contact_save(contact=form.save(commit=False))
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("Contact saved."))
+            return redirect(contact.institution)
+    return render(request, "crm/contact_form.html", {"form": form, "contact": contact})
+
+
+def contact_personal_data(request: HttpRequest, pk: int) -> HttpResponse:
+    """An admin's page for one person's data: export it, or erase it."""
+    if not _is_admin(request.user):
+        raise PermissionDenied
+    contact = get_object_or_404(
+        selectors.contacts_visible_to(request.user).select_related("institution"), pk=pk
+    )
+    if request.method == "POST":
+        if request.POST.get("confirm") != contact.institution.name:
+            messages.error(
+                request, _("Type the institution's name exactly to confirm the erasure.")
+            )
+        else:
+            services.contact_erase(contact=contact)
+            messages.success(request, _("The contact's personal data has been erased."))
+            return redirect(contact.institution)
+    return render(
+        request,
+        "crm/contact_personal_data.html",
+        {"contact": contact, "record": personal_data.contact_record(contact=contact)},
+    )
+
+
+def contact_export(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
+    if not _is_admin(request.user):
+        raise PermissionDenied
+    contact = get_object_or_404(
+        selectors.contacts_visible_to(request.user).select_related("institution"), pk=pk
+    )
+    record = personal_data.contact_record(contact=contact)
+    filename = "contact-%s" % contact.pk
+    if fmt == "json":
+        response = HttpResponse(
+            json.dumps(record, ensure_ascii=False, indent=2),
+            content_type="application/json; charset=utf-8",
+        )
+        response["Content-Disposition"] = 'attachment; filename="%s.json"' % filename
+        return response
+    if fmt == "xlsx":
+        response = HttpResponse(
+            personal_data.contact_workbook(record),
+            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
+        response["Content-Disposition"] = 'attachment; filename="%s.xlsx"' % filename
+        return response
+    raise Http404
+
+
+# ---------------------------------------------------------------- merge
+
+
+def institution_merge(request: HttpRequest, pk: int) -> HttpResponse:
+    if not _can_merge(request.user):
+        raise PermissionDenied
+    visible = selectors.institutions_visible_to(request.user).select_related(
+        "owner", "team", "building"
+    )
+    a = get_object_or_404(visible, pk=pk)
+    other = request.POST.get("other") or request.GET.get("other")
+    if not other:
+        return render(request, "crm/institution_merge_pick.html", {"institution": a})
+    if not str(other).isdigit() or int(other) == a.pk:
+        messages.error(request, _("Choose another institution to merge with."))
+        return render(request, "crm/institution_merge_pick.html", {"institution": a})
+    b = get_object_or_404(visible, pk=int(other))
+    form = MergeForm(request.POST if request.method == "POST" else None, a=a, b=b)
+    if request.method == "POST" and form.is_valid():
+        keep, drop, take = form.keep_and_drop()
+        try:
+            services.institution_merge(
+                keep=keep, drop=drop, take_from_drop=take, actor=request.user
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(
+                request,
+                _("“%(drop)s” was merged into “%(keep)s”.")
+                % {"drop": drop.name, "keep": keep.name},
+            )
+            return redirect(keep)
+    return render(
+        request,
+        "crm/institution_merge.html",
+        {
+            "a": a,
+            "b": b,
+            "form": form,
+            "counts": {
+                "a": selectors.related_counts(institution=a),
+                "b": selectors.related_counts(institution=b),
+            },
+        },
+    )
+
+
+# ---------------------------------------------------------------- my work
+
+
+def my_work(request: HttpRequest) -> HttpResponse:
+    raw = request.GET.get("days", "")
+    days = int(raw) if raw.isdigit() and 0 < int(raw) <= 3650 else settings.LANDFALL_STALE_DAYS
+    work = selectors.my_work(user=request.user, stale_days=days)
+    return render(request, "crm/my_work.html", {"work": work})
+
+
+# ---------------------------------------------------------------- autocomplete
+
+
+def _autocomplete(items) -> JsonResponse:
+    return JsonResponse({"results": [{"value": str(pk), "text": text} for pk, text in items]})
+
+
+def autocomplete_users(request: HttpRequest) -> JsonResponse:
+    term = request.GET.get("q", "").strip()[:50]
+    qs = selectors.users_choosable_by(request.user)
+    if term:
+        qs = qs.filter(
+            Q(username__icontains=term)
+            | Q(display_name__icontains=term)
+            | Q(first_name__icontains=term)
+            | Q(last_name__icontains=term)
+        )
+    users = qs.order_by("username")[:20]
+    return _autocomplete((user.pk, str(user)) for user in users)
+
+
+def autocomplete_buildings(request: HttpRequest) -> JsonResponse:
+    term = request.GET.get("q", "").strip()[:50]
+    qs = selectors.buildings_visible_to(request.user)
+    if term:
+        qs = qs.filter(Q(name_zh__icontains=term) | Q(name_en__icontains=term))
+    return _autocomplete((b.pk, b.name) for b in qs.order_by("name_zh")[:20])
+
+
+def autocomplete_institutions(request: HttpRequest) -> JsonResponse:
+    term = request.GET.get("q", "").strip()[:100]
+    qs = selectors.institutions_visible_to(request.user)
+    exclude = request.GET.get("exclude", "")
+    if exclude.isdigit():
+        qs = qs.exclude(pk=int(exclude))
+    if not search_fold(term).strip():
+        return _autocomplete([])
+    qs = selectors.institutions_matching(qs, term).order_by("name_zh")[:20]
+    return _autocomplete((i.pk, i.name) for i in qs)
