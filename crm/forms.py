@@ -14,9 +14,10 @@ from accounts.models import Team, User
 from core.widgets import AutocompleteSelect, AutocompleteSelectMultiple
 from plans.models import Category
 
+from . import scoping
 from .identifiers import check_lei, check_uscc
 from .models import Building, Contact, Institution, Interaction, InteractionKind
-from .selectors import buildings_visible_to, users_choosable_by
+from .selectors import buildings_visible_to, contacts_visible_to, users_choosable_by
 from .services import MERGE_FIELDS, FollowUpDraft
 
 
@@ -174,7 +175,16 @@ class InteractionForm(forms.ModelForm):
 
     class Meta:
         model = Interaction
-        fields = ["kind", "date", "officers", "contacts", "summary", "outcome", "next_step"]
+        fields = [
+            "kind",
+            "date",
+            "officers",
+            "contacts",
+            "project",
+            "summary",
+            "outcome",
+            "next_step",
+        ]
         widgets = {
             "date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
             "summary": forms.Textarea(attrs={"rows": 3}),
@@ -183,13 +193,23 @@ class InteractionForm(forms.ModelForm):
             "contacts": forms.CheckboxSelectMultiple,
         }
 
-    def __init__(self, *args, user: User, institution: Institution, **kwargs):
+    def __init__(
+        self, *args, user: User, institution: Institution, projects: list | None = None, **kwargs
+    ):
+        """``projects``: the institution's visible projects when the caller has them already."""
         super().__init__(*args, **kwargs)
         self.user = user
         self.institution = institution
         self.fields["officers"].queryset = users_choosable_by(user)
         self.fields["follow_up_assignee"].queryset = users_choosable_by(user)
-        self.fields["contacts"].queryset = institution.contacts.filter(erased_at__isnull=True)
+        self.fields["contacts"].queryset = contacts_visible_to(user).filter(
+            institution=institution, erased_at__isnull=True
+        )
+        self.fields["project"].queryset = scoping.visible("projects", user).filter(
+            institution=institution
+        )
+        if not (projects if projects is not None else self.fields["project"].queryset.exists()):
+            del self.fields["project"]
         self.fields["contacts"].required = False
         if not self.is_bound:
             self.initial.setdefault("kind", InteractionKind.VISIT)
@@ -201,6 +221,7 @@ class InteractionForm(forms.ModelForm):
             Row(Column("kind"), Column("date")),
             "officers",
             "contacts",
+            *(["project"] if "project" in self.fields else []),
             "summary",
             Row(Column("outcome"), Column("next_step")),
             Fieldset(

@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
 
+from . import scoping
 from .identifiers import check_lei, check_uscc
 from .models import Building, Contact, FollowUp, Institution, InstitutionAlias, Interaction
 from .names import normalise_name, search_fold
@@ -177,7 +178,9 @@ def institution_page(*, user: User, institution: Institution) -> InstitutionPage
         .select_related("assignee")
         .order_by("done", "due_date")[:50]
     )
-    projects = list(institution.projects.select_related("owner"))
+    projects = list(
+        scoping.visible("projects", user).filter(institution=institution).select_related("owner")
+    )
     return InstitutionPage(institution, interactions, contacts, follow_ups, projects)
 
 
@@ -225,12 +228,11 @@ def my_work(*, user: User, stale_days: int, upcoming_days: int = 14) -> MyWork:
     return MyWork(overdue, upcoming, stale, stale_days, recent)
 
 
-def related_counts(*, institution: Institution) -> dict[str, int]:
+def related_counts(*, user: User, institution: Institution) -> dict[str, int]:
     """How many records of each kind hang off an institution, as the merge page shows them."""
     return {
-        "contacts": institution.contacts.count(),
-        "interactions": institution.interactions.count(),
-        "follow_ups": institution.follow_ups.count(),
-        "projects": institution.projects.count(),
-        "aliases": institution.aliases.count(),
+        "contacts": contacts_visible_to(user).filter(institution=institution).count(),
+        "interactions": interactions_visible_to(user).filter(institution=institution).count(),
+        "follow_ups": follow_ups_visible_to(user).filter(institution=institution).count(),
+        "projects": scoping.visible("projects", user).filter(institution=institution).count(),
     }

@@ -11,6 +11,7 @@ from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -133,9 +134,7 @@ def institution_duplicates(request: HttpRequest) -> HttpResponse:
 
 
 def institution_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    institution = _visible_institution(request, pk)
-    form = InteractionForm(user=request.user, institution=institution)
-    return _detail_page(request, institution, form)
+    return _detail_page(request, _visible_institution(request, pk))
 
 
 def _visible_institution(request: HttpRequest, pk: int) -> Institution:
@@ -148,9 +147,12 @@ def _visible_institution(request: HttpRequest, pk: int) -> Institution:
 
 
 def _detail_page(
-    request: HttpRequest, institution: Institution, form: InteractionForm, **extra
+    request: HttpRequest, institution: Institution, form: InteractionForm | None = None, **extra
 ) -> HttpResponse:
+    """The institution page, or its interaction panel for htmx; a fresh form unless given."""
     page = selectors.institution_page(user=request.user, institution=institution)
+    if form is None:
+        form = InteractionForm(user=request.user, institution=institution, projects=page.projects)
     template = "crm/_interaction_panel.html" if request.htmx else "crm/institution_detail.html"
     return render(
         request,
@@ -184,6 +186,7 @@ def interaction_create(request: HttpRequest, pk: int) -> HttpResponse:
                 next_step=data["next_step"],
                 officers=data["officers"],
                 contacts=data["contacts"],
+                project=data.get("project"),
                 follow_up=form.follow_up_draft(),
             )
         except ValidationError as error:
@@ -192,8 +195,7 @@ def interaction_create(request: HttpRequest, pk: int) -> HttpResponse:
             if not request.htmx:
                 messages.success(request, _("Interaction logged."))
                 return redirect(institution)
-            fresh = InteractionForm(user=request.user, institution=institution)
-            return _detail_page(request, institution, fresh, logged=logged)
+            return _detail_page(request, institution, logged=logged)
     return _detail_page(request, institution, form)
 
 
@@ -205,8 +207,15 @@ def follow_up_toggle(request: HttpRequest, pk: int) -> HttpResponse:
     )
     services.follow_up_set_done(follow_up=follow_up, done=request.POST.get("done") == "1")
     if request.htmx:
-        return render(request, "crm/_follow_up_row.html", {"follow_up": follow_up})
-    return redirect(request.POST.get("next") or follow_up.institution)
+        return render(
+            request,
+            "crm/_follow_up_row.html",
+            {"follow_up": follow_up, "show_institution": request.POST.get("context") == "work"},
+        )
+    back = request.POST.get("next", "")
+    if url_has_allowed_host_and_scheme(back, {request.get_host()}, request.is_secure()):
+        return redirect(back)
+    return redirect(follow_up.institution)
 
 
 # ---------------------------------------------------------------- contacts
@@ -326,8 +335,8 @@ def institution_merge(request: HttpRequest, pk: int) -> HttpResponse:
             "b": b,
             "form": form,
             "counts": {
-                "a": selectors.related_counts(institution=a),
-                "b": selectors.related_counts(institution=b),
+                "a": selectors.related_counts(user=request.user, institution=a),
+                "b": selectors.related_counts(user=request.user, institution=b),
             },
         },
     )

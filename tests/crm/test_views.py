@@ -397,3 +397,71 @@ def test_pages_read_in_english(client_in, user):
     InstitutionFactory(status="landed")
     page = client_in.get(reverse("crm:institution_list")).content.decode()
     assert "Institutions" in page and "Landed" in page
+
+
+@pytest.mark.parametrize(
+    "changes, field",
+    [
+        ({"registered_capital": "abc"}, "registered_capital"),
+        ({"registered_capital": "-5"}, "registered_capital"),
+        ({"registered_capital": "1" * 30}, "registered_capital"),
+        ({"registered_capital_currency": "BTC"}, "registered_capital_currency"),
+        ({"website": "not a site"}, "website"),
+        ({"country": "ZZ"}, "country"),
+        ({"name_zh": "名" * 300}, "name_zh"),
+        ({"institution_type": "spaceship"}, "institution_type"),
+        ({"owner": "999999"}, "owner"),
+        ({"owner": "abc"}, "owner"),
+        ({"building": "999999"}, "building"),
+        ({"categories": ["999999"]}, "categories"),
+        ({"name_zh": "", "name_en": ""}, "__all__"),
+    ],
+)
+def test_a_bad_institution_value_gets_a_translated_error_on_its_field(client_in, changes, field):
+    response = client_in.post(reverse("crm:institution_create"), {**FORM, **changes})
+    assert response.status_code == 200
+    errors = response.context["form"].errors
+    assert field in errors
+    assert all(not message.isascii() for message in errors[field])  # said in Chinese
+    assert not Institution.objects.exists()
+
+
+def test_a_bad_contact_value_gets_an_error_on_its_field(client_in):
+    institution = InstitutionFactory()
+    response = client_in.post(
+        reverse("crm:contact_create", args=[institution.pk]),
+        {"name": "李想", "email": "not-an-email", "lawful_basis": "because"},
+    )
+    errors = response.context["form"].errors
+    assert {"email", "lawful_basis"} <= set(errors)
+    assert not institution.contacts.exists()
+
+
+def test_ticking_a_follow_up_never_redirects_off_site(client_in, user):
+    follow_up = FollowUpFactory(assignee=user)
+    response = client_in.post(
+        reverse("crm:follow_up_toggle", args=[follow_up.pk]),
+        {"done": "1", "next": "https://evil.example/"},
+    )
+    assert response["Location"] == follow_up.institution.get_absolute_url()
+
+
+def test_the_page_lists_projects_and_an_interaction_can_name_one(client_in):
+    from pipeline.models import Project
+
+    institution = InstitutionFactory()
+    project = Project.objects.create(institution=institution, title="设立外商独资基金管理公司")
+    Project.objects.create(institution=InstitutionFactory(), title="别家的项目")
+    page = client_in.get(institution.get_absolute_url())
+    assert "设立外商独资基金管理公司" in page.content.decode()
+    assert list(page.context["form"].fields["project"].queryset) == [project]
+    client_in.post(
+        reverse("crm:interaction_create", args=[institution.pk]),
+        {
+            "kind": "meeting",
+            "date": TODAY.isoformat(),
+            "summary": "项目会谈",
+            "project": project.pk,
+        },
+    )
+    assert Interaction.objects.get().project == project
