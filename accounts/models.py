@@ -39,9 +39,28 @@ class User(AbstractUser):
         return self.display_name or self.get_full_name() or self.username
 
     @cached_property
+    def _memberships(self) -> tuple[tuple[int, str], ...]:
+        """(team id, role) of each membership: one query, kept for the request."""
+        if not self.pk:
+            return ()
+        return tuple(self.memberships.values_list("team_id", "role"))
+
+    @cached_property
     def roles(self) -> frozenset[str]:
-        """The roles the user holds in any team (one query, kept for the request)."""
-        return frozenset(self.memberships.values_list("role", flat=True))
+        """The roles the user holds in any team."""
+        return frozenset(role for _team, role in self._memberships)
+
+    @cached_property
+    def working_team_ids(self) -> frozenset[int]:
+        """The teams whose records the user works on: as officer or manager, not as viewer."""
+        return frozenset(
+            team for team, role in self._memberships if role in (Role.OFFICER, Role.MANAGER)
+        )
+
+    @cached_property
+    def managed_team_ids(self) -> frozenset[int]:
+        """The teams the user manages."""
+        return frozenset(team for team, role in self._memberships if role == Role.MANAGER)
 
     def has_any_role(self, *roles: str) -> bool:
         """Whether the user holds one of ``roles`` in some team; superusers hold them all."""

@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.contrib import admin
 from django.urls import include, path
 
+from core import audit_views
 from core import views as core_views
 
 urlpatterns = [
@@ -11,6 +12,8 @@ urlpatterns = [
     path("accounts/", include("accounts.urls")),
     path("plans/", include("plans.urls")),
     path("crm/", include("crm.urls")),
+    path("pipeline/", include("pipeline.urls")),
+    path("audit/", audit_views.audit_search, name="audit"),
     path("admin/", admin.site.urls),
 ]
 

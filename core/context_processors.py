@@ -11,5 +11,8 @@ def navigation(request: HttpRequest) -> dict[str, bool]:
     """What the navigation bar may offer the signed-in user."""
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
-        return {"can_use_admin": False}
-    return {"can_use_admin": user.is_staff or user.has_any_role(Role.ANALYST, Role.ADMIN)}
+        return {"can_use_admin": False, "can_audit": False}
+    return {
+        "can_use_admin": user.is_staff or user.has_any_role(Role.ANALYST, Role.ADMIN),
+        "can_audit": user.has_any_role(Role.ADMIN),
+    }

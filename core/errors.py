@@ -6,6 +6,8 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 
+from .security import log_security_event
+
 
 def _error(request: HttpRequest, status: int, title: str, message: str) -> HttpResponse:
     return render(
@@ -18,10 +20,16 @@ def bad_request(request: HttpRequest, exception: Exception | None = None) -> Htt
 
 
 def permission_denied(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    log_security_event("permission denied", request=request)
     return _error(request, 403, _("Not allowed"), _("You do not have permission to do this."))
 
 
 def page_not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    # A signed-in user's 404 is most often a record outside their scope (the scoping
+    # selectors answer "not found", never "not yours"): worth a line on the security log.
+    user = getattr(request, "user", None)
+    if user is not None and user.is_authenticated:
+        log_security_event("not found", request=request)
     return _error(
         request, 404, _("Not found"), _("There is no such page, or it is not yours to see.")
     )

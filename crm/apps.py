@@ -9,11 +9,25 @@ class CrmConfig(AppConfig):
     verbose_name = _("Institutions")
 
     def ready(self) -> None:
+        from auditlog.registry import auditlog
+
         from plans import vocabulary
 
+        from . import models
         from .models import Flag, InstitutionType, Ownership
 
         # Plans sit below the register: tell them which codes a target may count by.
         vocabulary.register("institution_types", InstitutionType.choices)
         vocabulary.register("ownerships", Ownership.choices)
         vocabulary.register("flags", Flag.choices)
+
+        # The audit trail keeps every change a person (or an import, a merge) makes; the
+        # columns the services derive (search text, name keys, last contact) are left out.
+        derived = ["search_text", "name_key_zh", "name_key_en", "last_contacted_on", "updated_at"]
+        auditlog.register(models.Institution, exclude_fields=derived, m2m_fields={"categories"})
+        auditlog.register(models.InstitutionAlias, exclude_fields=["name_key"])
+        auditlog.register(models.Contact, exclude_fields=["updated_at"])
+        auditlog.register(models.Interaction, m2m_fields={"officers"})
+        auditlog.register(models.FollowUp)
+        auditlog.register(models.Building)
+        auditlog.register(models.InstitutionMerge)

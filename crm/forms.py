@@ -7,6 +7,7 @@ import datetime
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Column, Field, Fieldset, Layout, Row
 from django import forms
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -17,6 +18,7 @@ from plans.models import Category
 from . import scoping
 from .identifiers import check_lei, check_uscc
 from .models import Building, Contact, Institution, Interaction, InteractionKind
+from .permissions import is_admin
 from .selectors import buildings_visible_to, contacts_visible_to, users_choosable_by
 from .services import MERGE_FIELDS, FollowUpDraft
 
@@ -45,6 +47,8 @@ class InstitutionForm(forms.ModelForm):
         label=_("Save the identifiers even though they fail the check"),
         required=False,
     )
+    # The version the editor started from: a save over someone else's newer one is refused.
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
     confirm_not_duplicate = forms.BooleanField(
         label=_("This is a different institution: save it anyway"),
         required=False,
@@ -68,7 +72,13 @@ class InstitutionForm(forms.ModelForm):
         )
         self.fields["building"].queryset = buildings_visible_to(user)
         self.fields["building"].widget = AutocompleteSelect("crm:autocomplete_buildings")
-        self.fields["team"].queryset = Team.objects.all()
+        # Officers file records under their own teams; admins under any.
+        teams = Team.objects.all()
+        if not is_admin(user):
+            teams = teams.filter(Q(pk__in=user.working_team_ids) | Q(pk=self.instance.team_id))
+        self.fields["team"].queryset = teams
+        if not self.is_bound:
+            self.initial["version"] = self.instance.version
         self.fields["categories"].queryset = Category.objects.select_related("plan").order_by(
             "plan", "position", "pk"
         )
@@ -119,6 +129,11 @@ class InstitutionForm(forms.ModelForm):
             Fieldset(_("Responsibility"), Row(Column("owner"), Column("team"))),
         )
         # The two confirmations are rendered by the template, only when they apply.
+
+    def accept_current_version(self) -> None:
+        """After a conflict, let the editor save over the newer version knowingly."""
+        self.data = self.data.copy()
+        self.data["version"] = Institution.objects.get(pk=self.instance.pk).version
 
     def clean_aliases(self) -> list[str]:
         return [line.strip() for line in self.cleaned_data["aliases"].splitlines() if line.strip()]

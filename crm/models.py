@@ -207,6 +207,8 @@ class Institution(BilingualNameMixin, models.Model):
     search_text = models.TextField(editable=False, blank=True, default="")
     name_key_zh = models.CharField(max_length=200, editable=False, blank=True, db_index=True)
     name_key_en = models.CharField(max_length=200, editable=False, blank=True, db_index=True)
+    # Optimistic locking: every save through the service bumps it (see institution_save).
+    version = models.PositiveIntegerField(default=1, editable=False)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
@@ -279,6 +281,19 @@ class InstitutionAlias(models.Model):
         # Derived, not a rule: the key is what the name means for matching.
         self.name_key = normalise_name(self.name)
         super().save(*args, **kwargs)
+
+
+def record_team_field() -> models.ForeignKey:
+    """The team an interaction or follow-up belongs to (see crm.services.record_team_id)."""
+    return models.ForeignKey(
+        Team,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("team"),
+        help_text=_("The team whose work this is; it decides who sees it."),
+    )
 
 
 class LawfulBasis(models.TextChoices):
@@ -391,6 +406,7 @@ class Interaction(models.Model):
     summary = models.TextField(_("summary"))
     outcome = models.TextField(_("outcome"), blank=True)
     next_step = models.TextField(_("next step"), blank=True)
+    team = record_team_field()
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
@@ -445,6 +461,7 @@ class FollowUp(models.Model):
         related_name="follow_ups",
         verbose_name=_("interaction"),
     )
+    team = record_team_field()
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,

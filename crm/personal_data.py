@@ -14,11 +14,14 @@ from django.utils.translation import gettext as _
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 
+from accounts.models import User
+
 from .models import Contact
+from .selectors import interactions_visible_to
 
 
-def contact_record(*, contact: Contact) -> dict[str, Any]:
-    """The person's data and every interaction they are recorded as present at."""
+def contact_record(*, user: User, contact: Contact) -> dict[str, Any]:
+    """The person's data and every interaction ``user`` can see them recorded at."""
     fields = {}
     for name in (*Contact.PERSONAL_FIELDS, "lawful_basis", "do_not_contact", "is_primary"):
         field = Contact._meta.get_field(name)
@@ -34,7 +37,9 @@ def contact_record(*, contact: Contact) -> dict[str, Any]:
             "outcome": interaction.outcome,
             "next_step": interaction.next_step,
         }
-        for interaction in contact.interactions.order_by("date", "pk")
+        for interaction in interactions_visible_to(user)
+        .filter(contacts=contact)
+        .order_by("date", "pk")
     ]
     return {
         "contact_id": contact.pk,

@@ -20,6 +20,7 @@ from . import scoping
 from .identifiers import check_lei, check_uscc
 from .models import Building, Contact, FollowUp, Institution, InstitutionAlias, Interaction
 from .names import normalise_name, search_fold
+from .permissions import sees_every_team
 
 
 def institutions_visible_to(user: User) -> QuerySet[Institution]:
@@ -35,17 +36,23 @@ def contacts_visible_to(user: User) -> QuerySet[Contact]:
 
 
 def interactions_visible_to(user: User) -> QuerySet[Interaction]:
-    """The interactions ``user`` may see (team rules arrive with the roles issue)."""
+    """The interactions ``user`` may see: their teams' and their own; analysts and admins all."""
     if not user.is_authenticated:
         return Interaction.objects.none()
-    return Interaction.objects.all()
+    if sees_every_team(user):
+        return Interaction.objects.all()
+    return Interaction.objects.filter(Q(team_id__in=user.working_team_ids) | Q(created_by=user))
 
 
 def follow_ups_visible_to(user: User) -> QuerySet[FollowUp]:
-    """The follow-ups ``user`` may see (team rules arrive with the roles issue)."""
+    """The follow-ups ``user`` may see: their teams', their own and those assigned to them."""
     if not user.is_authenticated:
         return FollowUp.objects.none()
-    return FollowUp.objects.all()
+    if sees_every_team(user):
+        return FollowUp.objects.all()
+    return FollowUp.objects.filter(
+        Q(team_id__in=user.working_team_ids) | Q(assignee=user) | Q(created_by=user)
+    )
 
 
 def buildings_visible_to(user: User) -> QuerySet[Building]:

@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from core.audit import actor_as, history_of, log_bulk_update, scrub
 from plans.models import Category
 
 from .identifiers import check_lei, check_uscc
@@ -46,6 +47,24 @@ def _clean_aliases(aliases: Iterable[str], institution: Institution) -> list[str
     return kept
 
 
+class EditConflict(Exception):
+    """Someone else saved the record since this edit began; ``changes`` says what they did."""
+
+    def __init__(self, changes: list[Any]):
+        super().__init__("edit conflict")
+        self.changes = changes
+
+
+def changes_since(instance: Institution, version: int) -> list[Any]:
+    """The audit entries that moved the record past ``version``, oldest first."""
+    entries = []
+    for entry in history_of(instance)[:50]:
+        moved = (entry.changes or {}).get("version") if isinstance(entry.changes, dict) else None
+        if moved and str(moved[0]).isdigit() and int(moved[0]) >= version:
+            entries.append(entry)
+    return entries[::-1]
+
+
 @transaction.atomic
 def institution_save(
     *,
@@ -53,10 +72,21 @@ def institution_save(
     categories: Iterable[Category] | None = None,
     aliases: Iterable[str] | None = None,
     actor: User | None = None,
+    expected_version: int | None = None,
 ) -> Institution:
-    """Validate and save an institution, with its plan categories and aliases when given."""
+    """Validate and save an institution, with its plan categories and aliases when given.
+
+    With ``expected_version`` (the version the editor started from), a save that would
+    overwrite someone else's newer one raises ``EditConflict`` instead.
+    """
     if institution.pk is None and actor is not None and actor.is_authenticated:
         institution.created_by = actor
+    if institution.pk is not None:
+        current = Institution.objects.select_for_update().values_list("version", flat=True)
+        stored = current.filter(pk=institution.pk).first()
+        if expected_version is not None and stored is not None and stored != expected_version:
+            raise EditConflict(changes_since(institution, expected_version))
+        institution.version = (stored or institution.version) + 1
     # Codes are kept compact and upper case; an empty one is NULL, so uniqueness ignores it.
     institution.uscc = check_uscc(institution.uscc).value or None if institution.uscc else None
     institution.lei = check_lei(institution.lei).value or None if institution.lei else None
@@ -95,6 +125,22 @@ def institution_refresh_last_contact(*, institution: Institution) -> None:
 # ---------------------------------------------------------------- interactions
 
 
+def record_team_id(*, actor: User, institution: Institution, project: Any = None) -> int | None:
+    """The team an interaction or follow-up belongs to, which decides who sees it.
+
+    A project's team; else the institution's team when the actor works in it; else the
+    actor's own (first) team; else the institution's.
+    """
+    if project is not None and project.team_id:
+        return project.team_id
+    teams = actor.working_team_ids
+    if institution.team_id in teams:
+        return institution.team_id
+    if teams:
+        return min(teams)
+    return institution.team_id
+
+
 @dataclass(frozen=True)
 class FollowUpDraft:
     title: str
@@ -121,6 +167,7 @@ def interaction_log(
     interaction = Interaction(
         institution=institution,
         project=project,
+        team_id=record_team_id(actor=actor, institution=institution, project=project),
         kind=kind,
         date=date,
         summary=summary,
@@ -178,6 +225,7 @@ def follow_up_create(
     """Create a follow-up for an institution, optionally tied to a project or interaction."""
     follow_up = FollowUp(
         title=title,
+        team_id=record_team_id(actor=actor, institution=institution, project=project),
         assignee=assignee,
         due_date=due_date,
         institution=institution,
@@ -219,6 +267,8 @@ def contact_erase(*, contact: Contact) -> Contact:
     contact.is_primary = False
     contact.erased_at = timezone.now()
     contact.save()
+    # The trail keeps who erased whom and when, but not the data the erasure removed.
+    scrub(instance=contact, fields=Contact.PERSONAL_FIELDS, repr_text=str(contact))
     return contact
 
 
@@ -293,13 +343,18 @@ def institution_merge(
     unknown = take - set(MERGE_FIELDS)
     if unknown:
         raise ValidationError(_("Unknown field: %(names)s") % {"names": ", ".join(sorted(unknown))})
+    with actor_as(actor):
+        return _merge(keep=keep, drop=drop, actor=actor, take=take)
+
+
+def _merge(*, keep: Institution, drop: Institution, actor: User, take: set[str]):
     # Lock both rows so that two merges of the same pair cannot interleave.
     keep = Institution.objects.select_for_update().get(pk=keep.pk)
     drop = Institution.objects.select_for_update().get(pk=drop.pk)
 
     snapshot = _snapshot(drop)
     replaced = {name: _json(_field_value(keep, name)) for name in sorted(take)}
-    moved = _move_related(keep=keep, drop=drop)
+    moved = _move_related(keep=keep, drop=drop, actor=actor)
 
     aliases = [
         *keep.aliases.values_list("name", flat=True),
@@ -335,7 +390,7 @@ def institution_merge(
     )
 
 
-def _move_related(*, keep: Institution, drop: Institution) -> dict[str, int]:
+def _move_related(*, keep: Institution, drop: Institution, actor: User) -> dict[str, int]:
     """Point every record that refers to ``drop`` at ``keep``; count them by model.
 
     Found through the model's relations rather than listed by hand, so that records of
@@ -347,8 +402,17 @@ def _move_related(*, keep: Institution, drop: Institution) -> dict[str, int]:
             continue  # aliases are re-made from the names, below
         if relation.one_to_many or relation.one_to_one:
             field = relation.field.name
-            count = relation.related_model._base_manager.filter(**{field: drop}).update(
-                **{field: keep}
+            rows = relation.related_model._base_manager.filter(**{field: drop})
+            pks = list(rows.values_list("pk", flat=True))
+            count = rows.update(**{field: keep})
+            # An update() sends no signal: the audit trail is written here.
+            log_bulk_update(
+                model=relation.related_model,
+                pks=pks,
+                field=field,
+                before=drop,
+                after=keep,
+                actor=actor,
             )
         elif relation.many_to_many:
             through = relation.through

@@ -13,6 +13,7 @@ urlpatterns = [
     path("institutions/<int:pk>/", views.institution_detail, name="institution_detail"),
     path("institutions/<int:pk>/edit/", views.institution_edit, name="institution_edit"),
     path("institutions/<int:pk>/merge/", views.institution_merge, name="institution_merge"),
+    path("institutions/<int:pk>/history/", views.institution_history, name="institution_history"),
     path(
         "institutions/<int:pk>/interactions/new/",
         views.interaction_create,

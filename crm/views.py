@@ -15,9 +15,9 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from accounts.models import Role
+from core.audit import history_of
 
-from . import personal_data, selectors, services
+from . import permissions, personal_data, selectors, services
 from .forms import ContactForm, InstitutionForm, InteractionForm, MergeForm
 from .models import Contact, Institution
 from .names import search_fold
@@ -25,12 +25,10 @@ from .names import search_fold
 PAGE_SIZE = 50
 
 
-def _can_merge(user) -> bool:
-    return user.has_any_role(Role.MANAGER, Role.ADMIN)
-
-
-def _is_admin(user) -> bool:
-    return user.has_any_role(Role.ADMIN)
+def _require(allowed: bool) -> None:
+    """Refuse a change the user may not make. Seeing a record is the selectors' business."""
+    if not allowed:
+        raise PermissionDenied
 
 
 # ---------------------------------------------------------------- list
@@ -66,17 +64,20 @@ def institution_list(request: HttpRequest) -> HttpResponse:
 
 
 def institution_create(request: HttpRequest) -> HttpResponse:
+    _require(permissions.can_create_institution(request.user))
     return _institution_form(request, Institution())
 
 
 def institution_edit(request: HttpRequest, pk: int) -> HttpResponse:
     institution = get_object_or_404(selectors.institutions_visible_to(request.user), pk=pk)
+    _require(permissions.can_edit_institution(request.user, institution))
     return _institution_form(request, institution)
 
 
 def _institution_form(request: HttpRequest, institution: Institution) -> HttpResponse:
     creating = institution.pk is None
     duplicates: list[selectors.Duplicate] = []
+    conflict_changes: list = []
     if request.method == "POST":
         form = InstitutionForm(request.POST, instance=institution, user=request.user)
         # Looked up from what was typed, valid or not, so the warning shows at once.
@@ -89,9 +90,13 @@ def _institution_form(request: HttpRequest, institution: Institution) -> HttpRes
                     categories=data["categories"],
                     aliases=data["aliases"],
                     actor=request.user,
+                    expected_version=data["version"] if not creating else None,
                 )
             except ValidationError as error:
                 form.add_error(None, error)
+            except services.EditConflict as conflict:
+                conflict_changes = conflict.changes
+                form.accept_current_version()
             else:
                 message = (
                     _("Institution “%(name)s” created.")
@@ -105,7 +110,13 @@ def _institution_form(request: HttpRequest, institution: Institution) -> HttpRes
     return render(
         request,
         "crm/institution_form.html",
-        {"form": form, "institution": institution, "creating": creating, "duplicates": duplicates},
+        {
+            "form": form,
+            "institution": institution,
+            "creating": creating,
+            "duplicates": duplicates,
+            "conflict_changes": conflict_changes,
+        },
     )
 
 
@@ -161,10 +172,22 @@ def _detail_page(
             "institution": institution,
             "page": page,
             "form": form,
-            "can_merge": _can_merge(request.user),
-            "is_admin": _is_admin(request.user),
+            "can_edit": permissions.can_edit_institution(request.user, institution),
+            "can_log": permissions.can_log_interaction(request.user),
+            "can_merge": permissions.can_merge(request.user),
+            "is_admin": permissions.can_handle_personal_data(request.user),
             **extra,
         },
+    )
+
+
+def institution_history(request: HttpRequest, pk: int) -> HttpResponse:
+    """The institution's history tab: every change to the record, who made it and when."""
+    institution = _visible_institution(request, pk)
+    return render(
+        request,
+        "crm/institution_history.html",
+        {"institution": institution, "history": history_of(institution)[:200]},
     )
 
 
@@ -172,6 +195,7 @@ def _detail_page(
 def interaction_create(request: HttpRequest, pk: int) -> HttpResponse:
     """Log an interaction from the institution page; htmx gets the refreshed panel back."""
     institution = _visible_institution(request, pk)
+    _require(permissions.can_log_interaction(request.user))
     form = InteractionForm(request.POST, user=request.user, institution=institution)
     if form.is_valid():
         data = form.cleaned_data
@@ -205,6 +229,7 @@ def follow_up_toggle(request: HttpRequest, pk: int) -> HttpResponse:
         selectors.follow_ups_visible_to(request.user).select_related("assignee", "institution"),
         pk=pk,
     )
+    _require(permissions.can_change_follow_up(request.user, follow_up))
     services.follow_up_set_done(follow_up=follow_up, done=request.POST.get("done") == "1")
     if request.htmx:
         return render(
@@ -223,13 +248,18 @@ def follow_up_toggle(request: HttpRequest, pk: int) -> HttpResponse:
 
 def contact_create(request: HttpRequest, pk: int) -> HttpResponse:
     institution = get_object_or_404(selectors.institutions_visible_to(request.user), pk=pk)
+    _require(permissions.can_edit_institution(request.user, institution))
     return _contact_form(request, Contact(institution=institution))
 
 
 def contact_edit(request: HttpRequest, pk: int) -> HttpResponse:
     contact = get_object_or_404(
-        selectors.contacts_visible_to(request.user).filter(erased_at__isnull=True), pk=pk
+        selectors.contacts_visible_to(request.user)
+        .filter(erased_at__isnull=True)
+        .select_related("institution"),
+        pk=pk,
     )
+    _require(permissions.can_edit_contact(request.user, contact))
     return _contact_form(request, contact)
 
 
@@ -248,8 +278,7 @@ def _contact_form(request: HttpRequest, contact: Contact) -> HttpResponse:
 
 def contact_personal_data(request: HttpRequest, pk: int) -> HttpResponse:
     """An admin's page for one person's data: export it, or erase it."""
-    if not _is_admin(request.user):
-        raise PermissionDenied
+    _require(permissions.can_handle_personal_data(request.user))
     contact = get_object_or_404(
         selectors.contacts_visible_to(request.user).select_related("institution"), pk=pk
     )
@@ -265,17 +294,19 @@ def contact_personal_data(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "crm/contact_personal_data.html",
-        {"contact": contact, "record": personal_data.contact_record(contact=contact)},
+        {
+            "contact": contact,
+            "record": personal_data.contact_record(user=request.user, contact=contact),
+        },
     )
 
 
 def contact_export(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
-    if not _is_admin(request.user):
-        raise PermissionDenied
+    _require(permissions.can_handle_personal_data(request.user))
     contact = get_object_or_404(
         selectors.contacts_visible_to(request.user).select_related("institution"), pk=pk
     )
-    record = personal_data.contact_record(contact=contact)
+    record = personal_data.contact_record(user=request.user, contact=contact)
     filename = "contact-%s" % contact.pk
     if fmt == "json":
         response = HttpResponse(
@@ -298,8 +329,7 @@ def contact_export(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
 
 
 def institution_merge(request: HttpRequest, pk: int) -> HttpResponse:
-    if not _can_merge(request.user):
-        raise PermissionDenied
+    _require(permissions.can_merge(request.user))
     visible = selectors.institutions_visible_to(request.user).select_related(
         "owner", "team", "building"
     )

@@ -9,9 +9,15 @@ class PipelineConfig(AppConfig):
     verbose_name = _("Pipeline")
 
     def ready(self) -> None:
+        from auditlog.registry import auditlog
+
         from crm import scoping
 
-        from .selectors import projects_visible_to
+        from .models import Project
+        from .selectors import projects_named_to
 
-        # The institution page lists projects through the pipeline's own scoping.
-        scoping.register("projects", projects_visible_to)
+        auditlog.register(Project)
+
+        # The institution page lists projects through the pipeline's own scoping, and only
+        # those it may show by name: a confidential one must not give its institution away.
+        scoping.register("projects", projects_named_to)

@@ -50,6 +50,7 @@ from crm.services import (
     institution_save,
     interaction_log,
 )
+from pipeline.models import Project
 from plans.models import Category, Plan
 
 DEMO_USERNAME = "demo"
@@ -795,7 +796,9 @@ def seed_demo(*, seed: int = 2021, institutions: int = 300) -> dict[str, int]:
             _make_activity(institution, activity, owner)
         made.append(institution.pk)
 
+    projects = _demo_projects(made)
     return {
+        "projects": projects,
         "teams": len(teams),
         "users": len(PEOPLE) + 1,
         "institutions": len(made),
@@ -805,6 +808,35 @@ def seed_demo(*, seed: int = 2021, institutions: int = 300) -> dict[str, int]:
         "interactions": Interaction.objects.filter(institution__in=made).count(),
         "follow_ups": FollowUp.objects.filter(institution__in=made).count(),
     }
+
+
+# What a case in the pipeline sets up here, and the code names of confidential ones.
+VEHICLES = ["设立子公司", "设立分公司", "设立地区总部", "设立外商独资基金管理公司", "设立研发中心"]
+CODE_NAMES = ["猎鹰", "白鹭", "青松", "远帆", "晨星", "玄武"]
+
+
+def _demo_projects(institution_pks: list[int]) -> int:
+    """One project for each institution in the pipeline; every seventh is confidential.
+
+    No random draws, so the institutions' data stays as it was; matched by institution
+    and title, so a second run adds nothing.
+    """
+    in_pipeline = Institution.objects.filter(
+        pk__in=institution_pks, status=InstitutionStatus.IN_PIPELINE
+    ).order_by("pk")
+    for position, institution in enumerate(in_pipeline):
+        confidential = position % 7 == 3
+        Project.objects.get_or_create(
+            institution=institution,
+            title=f"{institution.name_zh}{VEHICLES[position % len(VEHICLES)]}",
+            defaults={
+                "owner": institution.owner,
+                "team": institution.team,
+                "confidential": confidential,
+                "code_name": CODE_NAMES[position // 7 % len(CODE_NAMES)] if confidential else "",
+            },
+        )
+    return Project.objects.filter(institution__in=institution_pks).count()
 
 
 def _buildings(today: datetime.date) -> list[Building]:

@@ -7,7 +7,9 @@ now so that interactions and follow-ups can name the case they belong to.
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Team
@@ -38,6 +40,15 @@ class Project(models.Model):
         related_name="projects",
         verbose_name=_("team"),
     )
+    confidential = models.BooleanField(
+        _("confidential"),
+        default=False,
+        help_text=_(
+            "Only the owner, the team manager and admins see the institution and the title; "
+            "everyone else sees the code name."
+        ),
+    )
+    code_name = models.CharField(_("code name"), max_length=60, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
@@ -46,4 +57,11 @@ class Project(models.Model):
         verbose_name_plural = _("projects")
 
     def __str__(self) -> str:
-        return self.title
+        return self.code_name if self.confidential else self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("pipeline:project_detail", args=[self.pk])
+
+    def clean(self) -> None:
+        if self.confidential and not self.code_name.strip():
+            raise ValidationError({"code_name": _("A confidential project needs a code name.")})

@@ -6,9 +6,11 @@ Everything an operator may change is read from the environment here, in one plac
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
+from csp.constants import NONE, SELF
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -37,6 +39,11 @@ INSTALLED_APPS = [
     "django_filters",
     "django_countries",
     "django_htmx",
+    "auditlog",
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "csp",
     "core",
     # Landfall, in dependency order: each app may import only those above it.
     "accounts",
@@ -48,17 +55,26 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Audit trail: who made each change (crm/plans/pipeline register their models).
+    "auditlog.middleware.AuditlogMiddleware",
     # After authentication: the signed-in user's own language wins.
     "accounts.middleware.UserLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # After messages and htmx: an expired session is sent to the login page with a note.
+    "accounts.middleware.SessionTimeoutMiddleware",
+    "accounts.middleware.TwoFactorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes asks: turns a lockout into the login page with its message.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -94,6 +110,34 @@ LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "accounts:login"
 
+# --- Login and sessions (docs/deployment.md, "Security") ----------------------------
+# django-axes first: it refuses a locked-out user name + address before any password check.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = 5
+AXES_COOLOFF_TIME = timedelta(minutes=30)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+# The 30 minutes count from the lockout; attempts during it do not extend it.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_LOCKOUT_CALLABLE = "accounts.views.locked_out"
+AXES_CLIENT_IP_CALLABLE = "core.security.client_ip"
+# Axes' own log lines then carry no user name or address (landfall.security logs hashes).
+AXES_VERBOSE = False
+# How many reverse proxies (nginx …) append to X-Forwarded-For in front of the app.
+LANDFALL_TRUSTED_PROXY_COUNT = env.int("LANDFALL_TRUSTED_PROXY_COUNT", default=0)
+
+LANDFALL_SESSION_IDLE_TIMEOUT = env.int("LANDFALL_SESSION_IDLE_TIMEOUT", default=2 * 3600)
+LANDFALL_SESSION_ABSOLUTE_TIMEOUT = env.int("LANDFALL_SESSION_ABSOLUTE_TIMEOUT", default=12 * 3600)
+SESSION_COOKIE_AGE = LANDFALL_SESSION_ABSOLUTE_TIMEOUT
+
+# Two-factor login (TOTP, django-otp): optional for everyone; required for administrators
+# when this is on (on by default in production settings).
+LANDFALL_REQUIRE_2FA_FOR_ADMINS = env.bool("LANDFALL_REQUIRE_2FA_FOR_ADMINS", default=False)
+OTP_TOTP_ISSUER = "Landfall"
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {
@@ -103,6 +147,22 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+
+# --- Content Security Policy (django-csp): no inline scripts or styles, anywhere -------
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        # data: for the QR code of two-factor set-up and Bootstrap's built-in icons.
+        "img-src": [SELF, "data:"],
+        "connect-src": [SELF],
+        "frame-ancestors": [NONE],
+        "form-action": [SELF],
+        "base-uri": [SELF],
+        "object-src": [NONE],
+    },
+}
 
 # --- Language and time ------------------------------------------------------------
 # Chinese first; English complete. The user's own choice is kept on their record.
@@ -138,6 +198,12 @@ CRISPY_TEMPLATE_PACK = "bootstrap5"
 COUNTRIES_FIRST = ["CN", "HK", "US", "GB", "SG", "JP", "DE", "FR", "CH"]
 
 # --- Celery: tasks run in-process when no broker is configured ---------------------
+# Audit trail (django-auditlog): who, when, and each field before and after. No IP
+# addresses (personal data the audit does not need); related records shown by name.
+AUDITLOG_DISABLE_REMOTE_ADDR = True
+AUDITLOG_USE_FK_STRING_REPRESENTATION = True
+AUDITLOG_STORE_JSON_CHANGES = True
+
 # The register: "My work" lists an officer's institutions not contacted for this many days.
 LANDFALL_STALE_DAYS = env.int("LANDFALL_STALE_DAYS", default=30)
 

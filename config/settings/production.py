@@ -37,3 +37,6 @@ CSRF_COOKIE_SECURE = True
 LANGUAGE_COOKIE_SECURE = True
 SESSION_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
+# Administrators hold the keys to every account: without an authenticator they are sent
+# to set one up before anything else. An operator may turn this off (docs/configuration.md).
+LANDFALL_REQUIRE_2FA_FOR_ADMINS = env.bool("LANDFALL_REQUIRE_2FA_FOR_ADMINS", default=True)

@@ -16,5 +16,8 @@ LOGGING = {
     **LOGGING,  # noqa: F405
     "root": {"handlers": ["console"], "level": "WARNING"},
 }
+# Lockout stays off by default because Django's test client logs in without a request,
+# which django-axes refuses; the tests of lockout turn it on (tests/accounts/conftest.py).
+AXES_ENABLED = False
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True

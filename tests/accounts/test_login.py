@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import pytest
+from django.contrib.sessions.backends.db import SessionStore
 from django.urls import reverse
 
 from tests.factories import PASSWORD
@@ -39,3 +40,16 @@ def test_logout_ends_the_session(client_in):
     response = client_in.post(reverse("accounts:logout"))
     assert response.status_code == 302
     assert client_in.get(reverse("home")).status_code == 302
+
+
+def test_login_gives_the_session_a_new_key_and_forgets_the_old_one(client, user):
+    session = client.session  # an anonymous session, e.g. one planted by an attacker
+    session["planted"] = True
+    session.save()
+    before = session.session_key
+    assert client.cookies["sessionid"].value == before
+    client.post(reverse("accounts:login"), {"username": user.username, "password": PASSWORD})
+    after = client.cookies["sessionid"].value
+    assert after != before
+    assert not SessionStore().exists(before)
+    assert client.session["_auth_user_id"] == str(user.pk)

@@ -7,13 +7,15 @@ import re
 
 from django.utils import timezone
 
+from accounts.models import Role
 from crm.models import FollowUp, Institution
 from tests.browser.conftest import log_in
-from tests.factories import UserFactory
+from tests.factories import MembershipFactory, TeamFactory, UserFactory
 
 
 def test_create_warn_log_and_find_it_in_my_work(page, plan, transactional_db):
     officer = UserFactory(username="li.na", display_name="李娜")
+    MembershipFactory(user=officer, team=TeamFactory(name="资管招商部"), role=Role.OFFICER)
     log_in(page, "li.na")
 
     # Create an institution, choosing its owner with the search-as-you-type chooser.

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -60,3 +61,67 @@ def test_language_and_time_zone_defaults(settings):
     assert settings.LANGUAGE_CODE == "zh-hans"
     assert settings.TIME_ZONE == "Asia/Shanghai"
     assert [code for code, _name in settings.LANGUAGES] == ["zh-hans", "en"]
+
+
+HEADERS_PROBE = """
+import json
+from django.conf import settings
+from django.test import Client
+client = Client(HTTP_HOST="landfall.example.gov.cn")
+page = client.get("/health/", secure=True)
+plain = client.get("/health/")
+switch = client.post("/accounts/language/", {"language": "en"}, secure=True)
+cookie = switch.cookies[settings.LANGUAGE_COOKIE_NAME]
+print(json.dumps({
+    "status": page.status_code,
+    "headers": dict(page.headers),
+    "plain_status": plain.status_code,
+    "plain_location": plain.get("Location"),
+    "language_cookie": {"secure": bool(cookie["secure"]), "httponly": bool(cookie["httponly"])},
+    "session_cookie_secure": settings.SESSION_COOKIE_SECURE,
+    "session_cookie_httponly": settings.SESSION_COOKIE_HTTPONLY,
+    "csrf_cookie_secure": settings.CSRF_COOKIE_SECURE,
+    "require_2fa_for_admins": settings.LANDFALL_REQUIRE_2FA_FOR_ADMINS,
+}))
+"""
+
+
+def test_production_responses_carry_the_security_headers():
+    result = manage("shell", "-c", HEADERS_PROBE, env=PRODUCTION_ENV)
+    assert result.returncode == 0, result.stderr
+    probe = json.loads(result.stdout.strip().splitlines()[-1])
+    headers = probe["headers"]
+    assert probe["status"] == 200
+    assert headers["Strict-Transport-Security"] == "max-age=31536000; includeSubDomains; preload"
+    assert headers["X-Frame-Options"] == "DENY"
+    assert headers["Referrer-Policy"] == "same-origin"
+    assert headers["X-Content-Type-Options"] == "nosniff"
+    assert headers["Cross-Origin-Opener-Policy"] == "same-origin"
+    assert "frame-ancestors 'none'" in headers["Content-Security-Policy"]
+    assert "unsafe-inline" not in headers["Content-Security-Policy"]
+    # Plain HTTP is sent to HTTPS.
+    assert probe["plain_status"] == 301
+    assert probe["plain_location"].startswith("https://landfall.example.gov.cn/")
+    # Every cookie is HTTPS-only and out of scripts' reach.
+    assert probe["language_cookie"] == {"secure": True, "httponly": True}
+    assert probe["session_cookie_secure"] is True
+    assert probe["session_cookie_httponly"] is True
+    assert probe["csrf_cookie_secure"] is True
+    # Administrators must use two-factor login in production unless the operator says not.
+    assert probe["require_2fa_for_admins"] is True
+
+
+def test_every_environment_sends_a_strict_content_security_policy(client_in):
+    policy = client_in.get("/")["Content-Security-Policy"]
+    directives = dict(part.strip().split(" ", 1) for part in policy.split(";"))
+    assert directives == {
+        "default-src": "'self'",
+        "script-src": "'self'",
+        "style-src": "'self'",
+        "img-src": "'self' data:",
+        "connect-src": "'self'",
+        "frame-ancestors": "'none'",
+        "form-action": "'self'",
+        "base-uri": "'self'",
+        "object-src": "'none'",
+    }

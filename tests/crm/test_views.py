@@ -12,30 +12,19 @@ from django.utils import timezone
 from crm.models import FollowUp, Institution, InstitutionMerge, Interaction
 from crm.services import institution_save
 from tests.factories import (
-    PASSWORD,
     BuildingFactory,
     ContactFactory,
     FollowUpFactory,
     InstitutionFactory,
     UserFactory,
 )
+from tests.helpers import INSTITUTION_FORM, signed_in
 
 from .conftest import member
 
+FORM_EN = {**INSTITUTION_FORM, "name_en": "Hanhai Asset Management Co., Ltd."}
+
 TODAY = timezone.localdate()
-FORM = {
-    "name_zh": "瀚海资产管理有限公司",
-    "name_en": "Hanhai Asset Management Co., Ltd.",
-    "institution_type": "public-fund",
-    "ownership": "private",
-    "status": "prospect",
-    "registered_capital_currency": "CNY",
-}
-
-
-def signed_in(client, user):
-    assert client.login(username=user.username, password=PASSWORD)
-    return client
 
 
 # ---------------------------------------------------------------- list
@@ -121,7 +110,7 @@ def test_no_chooser_renders_every_user_or_building(client_in, user):
 def test_an_officer_creates_an_institution(client_in, user):
     response = client_in.post(
         reverse("crm:institution_create"),
-        {**FORM, "uscc": "91310110666007217T", "aliases": "瀚海\nHanhai AM", "owner": user.pk},
+        {**FORM_EN, "uscc": "91310110666007217T", "aliases": "瀚海\nHanhai AM", "owner": user.pk},
     )
     institution = Institution.objects.get()
     assert response["Location"] == institution.get_absolute_url()
@@ -131,7 +120,7 @@ def test_an_officer_creates_an_institution(client_in, user):
 
 
 def test_a_failing_uscc_is_saved_only_after_the_warning_is_confirmed(client_in):
-    data = {**FORM, "uscc": "91350211M00013FA1N"}
+    data = {**FORM_EN, "uscc": "91350211M00013FA1N"}
     response = client_in.post(reverse("crm:institution_create"), data)
     page = response.content.decode()
     assert response.status_code == 200
@@ -143,25 +132,25 @@ def test_a_failing_uscc_is_saved_only_after_the_warning_is_confirmed(client_in):
 
 
 def test_a_malformed_lei_is_refused_with_its_reason(client_in):
-    response = client_in.post(reverse("crm:institution_create"), {**FORM, "lei": "12345"})
+    response = client_in.post(reverse("crm:institution_create"), {**FORM_EN, "lei": "12345"})
     assert "20" in response.content.decode()
     assert not Institution.objects.exists()
 
 
 def test_a_likely_duplicate_is_shown_before_saving(client_in):
     existing = InstitutionFactory(name_zh="瀚海资产管理(上海)有限公司", name_en="")
-    response = client_in.post(reverse("crm:institution_create"), FORM)
+    response = client_in.post(reverse("crm:institution_create"), FORM_EN)
     page = response.content.decode()
     assert 'data-testid="duplicate-warning"' in page
     assert existing.get_absolute_url() in page
     assert Institution.objects.count() == 1
-    client_in.post(reverse("crm:institution_create"), {**FORM, "confirm_not_duplicate": "on"})
+    client_in.post(reverse("crm:institution_create"), {**FORM_EN, "confirm_not_duplicate": "on"})
     assert Institution.objects.count() == 2
 
 
 def test_a_duplicate_uscc_cannot_be_confirmed_away(client_in):
     InstitutionFactory(uscc="91310110666007217T")
-    data = {**FORM, "uscc": "91310110666007217T", "confirm_not_duplicate": "on"}
+    data = {**FORM_EN, "uscc": "91310110666007217T", "confirm_not_duplicate": "on"}
     response = client_in.post(reverse("crm:institution_create"), data)
     assert response.status_code == 200
     assert "已存在" in response.content.decode()
@@ -184,7 +173,7 @@ def test_editing_keeps_unchanged_fields_and_updates_aliases(client_in):
     )
     url = reverse("crm:institution_edit", args=[institution.pk])
     assert "甲方" in client_in.get(url).content.decode()
-    client_in.post(url, {**FORM, "name_zh": "甲", "name_en": "Jia", "aliases": "甲行"})
+    client_in.post(url, {**FORM_EN, "name_zh": "甲", "name_en": "Jia", "aliases": "甲行"})
     institution.refresh_from_db()
     assert list(institution.aliases.values_list("name", flat=True)) == ["甲行"]
     assert institution.ownership == "private"
@@ -198,7 +187,11 @@ def test_the_institution_page_keeps_its_query_count(client_in, user, django_asse
     for n in range(8):
         contact = ContactFactory(institution=institution)
         interaction = Interaction.objects.create(
-            institution=institution, kind="visit", date=TODAY, summary="第%d次" % n
+            institution=institution,
+            kind="visit",
+            date=TODAY,
+            summary="第%d次" % n,
+            team=user.memberships.get().team,
         )
         interaction.officers.set([user])
         interaction.contacts.set([contact])
@@ -418,7 +411,7 @@ def test_pages_read_in_english(client_in, user):
     ],
 )
 def test_a_bad_institution_value_gets_a_translated_error_on_its_field(client_in, changes, field):
-    response = client_in.post(reverse("crm:institution_create"), {**FORM, **changes})
+    response = client_in.post(reverse("crm:institution_create"), {**FORM_EN, **changes})
     assert response.status_code == 200
     errors = response.context["form"].errors
     assert field in errors
@@ -446,12 +439,16 @@ def test_ticking_a_follow_up_never_redirects_off_site(client_in, user):
     assert response["Location"] == follow_up.institution.get_absolute_url()
 
 
-def test_the_page_lists_projects_and_an_interaction_can_name_one(client_in):
+def test_the_page_lists_projects_and_an_interaction_can_name_one(client_in, user):
     from pipeline.models import Project
 
     institution = InstitutionFactory()
-    project = Project.objects.create(institution=institution, title="设立外商独资基金管理公司")
-    Project.objects.create(institution=InstitutionFactory(), title="别家的项目")
+    team = user.memberships.get().team
+    project = Project.objects.create(
+        institution=institution, title="设立外商独资基金管理公司", team=team
+    )
+    Project.objects.create(institution=InstitutionFactory(), title="别家的项目", team=team)
+    Project.objects.create(institution=institution, title="另一团队的项目")
     page = client_in.get(institution.get_absolute_url())
     assert "设立外商独资基金管理公司" in page.content.decode()
     assert list(page.context["form"].fields["project"].queryset) == [project]

@@ -23,6 +23,7 @@ from crm.models import (
 )
 from crm.selectors import my_work
 from pipeline.demo import BUILDINGS, DEMO_PASSWORD, DEMO_USERNAME, seed_demo
+from pipeline.models import Project
 
 
 def register() -> list[tuple]:
@@ -56,6 +57,7 @@ def test_seed_demo_is_deterministic_and_idempotent(plan):
     assert activity() == first_activity
     assert len(first) == 80
 
+    Project.objects.all().delete()  # projects protect their institutions
     Institution.objects.all().delete()
     assert seed_demo(seed=7, institutions=80) == counts
     assert register() == first
@@ -65,6 +67,7 @@ def test_seed_demo_is_deterministic_and_idempotent(plan):
 def test_a_different_seed_gives_different_data(plan):
     seed_demo(seed=1, institutions=30)
     one = {row[0] for row in register()}
+    Project.objects.all().delete()  # projects protect their institutions
     Institution.objects.all().delete()
     seed_demo(seed=2, institutions=30)
     assert {row[0] for row in register()} != one

@@ -34,6 +34,7 @@ class Command(BaseCommand):
             f"Demo data (seed {seed}): {counts['teams']} teams, {counts['users']} users, "
             f"{counts['buildings']} buildings, {counts['institutions']} institutions "
             f"({counts['aliases']} aliases), {counts['contacts']} contacts, "
-            f"{counts['interactions']} interactions, {counts['follow_ups']} follow-ups."
+            f"{counts['interactions']} interactions, {counts['follow_ups']} follow-ups, "
+            f"{counts['projects']} projects."
         )
         self.stdout.write(self.style.SUCCESS(f"Demo login: {DEMO_USERNAME} / {DEMO_PASSWORD}"))

@@ -1,0 +1,76 @@
+"""The audit trail (django-auditlog), and the paths its signals cannot see.
+
+Saves and deletes of registered models are logged by django-auditlog's signals, with the
+request's user as actor (its middleware) or the one a service names (``actor_as``). A
+``QuerySet.update()`` sends no signal: any service that moves rows in bulk logs them with
+``log_bulk_update`` in the same transaction. Erasing a person scrubs their data from the
+trail as well (``scrub``), or the trail would keep what the erasure removed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from auditlog.context import set_actor
+from auditlog.models import LogEntry
+from django.contrib.contenttypes.models import ContentType
+from django.db.models import Model
+
+ERASED = "[erased]"
+
+
+@contextmanager
+def actor_as(user: Any) -> Iterator[None]:
+    """Log the changes made inside the block as ``user``'s (for commands and tasks)."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        yield
+        return
+    with set_actor(user):
+        yield
+
+
+def log_bulk_update(
+    *, model: type[Model], pks: Iterable[Any], field: str, before: Any, after: Any, actor: Any
+) -> int:
+    """Write one audit entry per row that a ``QuerySet.update()`` changed; return how many."""
+    content_type = ContentType.objects.get_for_model(model)
+    rows = model._base_manager.filter(pk__in=list(pks))
+    entries = [
+        LogEntry(
+            content_type=content_type,
+            object_pk=str(row.pk),
+            object_id=row.pk if isinstance(row.pk, int) else None,
+            object_repr=str(row)[:255],
+            action=LogEntry.Action.UPDATE,
+            changes={field: [str(before), str(after)]},
+            actor=actor if getattr(actor, "is_authenticated", False) else None,
+        )
+        for row in rows
+    ]
+    LogEntry.objects.bulk_create(entries)
+    return len(entries)
+
+
+def scrub(*, instance: Model, fields: Iterable[str], repr_text: str) -> None:
+    """Replace ``fields``' values in every audit entry of ``instance`` and its name."""
+    fields = set(fields)
+    for entry in LogEntry.objects.get_for_object(instance):
+        changes = entry.changes if isinstance(entry.changes, dict) else {}
+        for name in fields & set(changes):
+            changes[name] = [ERASED, ERASED]
+        entry.changes = changes
+        entry.object_repr = repr_text
+        if entry.serialized_data:
+            entry.serialized_data = None
+        entry.save(update_fields=["changes", "object_repr", "serialized_data"])
+
+
+def history_of(instance: Model) -> Any:
+    """The audit entries of one record, newest first, with their actors."""
+    return (
+        LogEntry.objects.get_for_object(instance)
+        .select_related("actor")
+        .order_by("-timestamp", "-pk")
+    )
