@@ -14,12 +14,14 @@ class CrmConfig(AppConfig):
         from plans import vocabulary
 
         from . import models
+        from .lookups import HasBigram
         from .models import Flag, InstitutionType, Ownership
 
         # Plans sit below the register: tell them which codes a target may count by.
         vocabulary.register("institution_types", InstitutionType.choices)
         vocabulary.register("ownerships", Ownership.choices)
         vocabulary.register("flags", Flag.choices)
+        models.Institution._meta.get_field("search_text").register_lookup(HasBigram)
 
         # The audit trail keeps every change a person (or an import, a merge) makes; the
         # columns the services derive (search text, name keys, last contact) are left out.

@@ -4,12 +4,17 @@ from __future__ import annotations
 
 import django_filters
 from django import forms
-from django.db.models import Q, QuerySet
+from django.db.models import F, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 
 from accounts.models import Team
-from core.widgets import AutocompleteSelect
+from core.widgets import (
+    AutocompleteSelect,
+    QuickSelect,
+    QuickSelectMultiple,
+    StaticOptionsSelect,
+)
 from plans.selectors import category_index
 
 from .models import FLAG_FIELDS, Flag, Institution, InstitutionStatus, InstitutionType, Ownership
@@ -21,7 +26,25 @@ from .selectors import (
 )
 
 # Long lists of choices become searchable chips (static/js/landfall.js).
-MULTI = forms.SelectMultiple(attrs={"data-enhance": "multi"})
+MULTI = QuickSelectMultiple(attrs={"data-enhance": "multi"})
+
+
+class InstitutionOrdering(django_filters.OrderingFilter):
+    """Sorting on the last contact treats "never" as the oldest date.
+
+    Most recent first puts never-contacted institutions last, stalest first puts them
+    first; PostgreSQL's default would do the opposite, and SQLite's differs from it.
+    """
+
+    def get_ordering_value(self, param: str):
+        if param.lstrip("-") == "contacted":
+            field = F("last_contacted_on")
+            return (
+                field.desc(nulls_last=True)
+                if param.startswith("-")
+                else field.asc(nulls_first=True)
+            )
+        return super().get_ordering_value(param)
 
 
 class InstitutionFilter(django_filters.FilterSet):
@@ -38,9 +61,11 @@ class InstitutionFilter(django_filters.FilterSet):
     ownership = django_filters.MultipleChoiceFilter(
         label=_("Ownership"), choices=Ownership.choices, distinct=False, widget=MULTI
     )
-    country = django_filters.ChoiceFilter(label=_("Country of the investor"), choices=countries)
+    country = django_filters.ChoiceFilter(
+        label=_("Country of the investor"), choices=countries, widget=StaticOptionsSelect
+    )
     category = django_filters.TypedChoiceFilter(
-        label=_("Plan category"), coerce=int, method="filter_category"
+        label=_("Plan category"), coerce=int, method="filter_category", widget=QuickSelect
     )
     flags = django_filters.MultipleChoiceFilter(
         label=_("Flags"),
@@ -57,7 +82,9 @@ class InstitutionFilter(django_filters.FilterSet):
         queryset=None,
         widget=AutocompleteSelect("crm:autocomplete_users"),
     )
-    team = django_filters.ModelChoiceFilter(label=_("Team"), queryset=Team.objects.all())
+    team = django_filters.ModelChoiceFilter(
+        label=_("Team"), queryset=Team.objects.all(), widget=QuickSelect
+    )
     building = django_filters.ModelChoiceFilter(
         label=_("Building"),
         queryset=None,
@@ -66,7 +93,7 @@ class InstitutionFilter(django_filters.FilterSet):
     overdue = django_filters.BooleanFilter(
         label=_("Has overdue follow-ups"),
         method="filter_overdue",
-        widget=forms.Select(choices=[("", "---------"), ("true", _("Yes")), ("false", _("No"))]),
+        widget=QuickSelect(choices=[("", "---------"), ("true", _("Yes")), ("false", _("No"))]),
     )
     contacted_after = django_filters.DateFilter(
         label=_("Last contact on or after"),
@@ -79,7 +106,7 @@ class InstitutionFilter(django_filters.FilterSet):
         method="filter_contacted_before",
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
-    sort = django_filters.OrderingFilter(
+    sort = InstitutionOrdering(
         label=_("Sort by"),
         fields=(
             ("name_zh", "name_zh"),
@@ -108,6 +135,25 @@ class InstitutionFilter(django_filters.FilterSet):
         # One query serves the select, its validation and the sub-category lookup.
         self.categories = category_index(user=user)
         self.filters["category"].extra["choices"] = self.categories.choices
+
+    @property
+    def form(self):
+        # The sidebar renders on every search, so its fields carry Bootstrap's classes
+        # themselves and the template lays them out without crispy's per-field templates.
+        form = super().form
+        if not getattr(form, "_styled", False):
+            for field in form.fields.values():
+                widget = field.widget
+                css = (
+                    "form-check-input"
+                    if isinstance(widget, forms.CheckboxSelectMultiple)
+                    else "form-select"
+                    if isinstance(widget, forms.Select)
+                    else "form-control"
+                )
+                widget.attrs["class"] = (widget.attrs.get("class", "") + " " + css).strip()
+            form._styled = True
+        return form
 
     def filter_search(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         return institutions_matching(queryset, value)

@@ -116,6 +116,12 @@ class TaxTier(models.TextChoices):
     AT_LEAST_100 = "100", _("10 billion yuan or more")
 
 
+def _choice_label(choices: type[models.TextChoices], value: str) -> str:
+    """The label of ``value`` in ``choices``; the value itself when it is not one of them."""
+    member = choices._value2member_map_.get(value)
+    return member.label if member is not None else value
+
+
 class Building(BilingualNameMixin, models.Model):
     """An office building of the district, where landed institutions sit."""
 
@@ -228,6 +234,8 @@ class Institution(BilingualNameMixin, models.Model):
             models.Index(fields=["institution_type", "name_zh"]),
             models.Index(fields=["owner", "last_contacted_on"]),
             models.Index(fields=["team", "name_zh"]),
+            # The list's default order, pk as tie-break: deep pages skip rows in the index.
+            models.Index(fields=["name_zh", "id"], name="crm_inst_name_zh_id_idx"),
         ]
 
     def __str__(self) -> str:
@@ -248,6 +256,18 @@ class Institution(BilingualNameMixin, models.Model):
         self.name_key_en = normalise_name(self.name_en)
         parts = [self.name_zh, self.name_en, *aliases, self.uscc or "", self.lei or ""]
         self.search_text = "\n".join(search_fold(part) for part in parts if part)
+
+    # Django's get_FOO_display() makes a dict of all the field's choices on each call, and
+    # hashing each lazy label runs gettext: 35 calls a row for type and status, 8 ms for a
+    # page of 50. The enum gives the one label asked for.
+    def get_institution_type_display(self) -> str:
+        return _choice_label(InstitutionType, self.institution_type)
+
+    def get_ownership_display(self) -> str:
+        return _choice_label(Ownership, self.ownership)
+
+    def get_status_display(self) -> str:
+        return _choice_label(InstitutionStatus, self.status)
 
     @property
     def flag_labels(self) -> list[str]:

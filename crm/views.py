@@ -7,7 +7,6 @@ import json
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -35,13 +34,9 @@ def _require(allowed: bool) -> None:
 
 
 def institution_list(request: HttpRequest) -> HttpResponse:
-    filterset = selectors.institution_list(user=request.user, params=request.GET)
-    qs = filterset.qs
-    if not request.GET.get("sort"):
-        qs = qs.order_by("name_zh", "pk")
-    else:
-        qs = qs.order_by(*qs.query.order_by, "pk")
-    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    filterset, page = selectors.institution_list_page(
+        user=request.user, params=request.GET, page=request.GET.get("page"), per_page=PAGE_SIZE
+    )
     params = request.GET.copy()
     params.pop("page", None)
     sort_params = params.copy()

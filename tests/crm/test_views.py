@@ -462,3 +462,11 @@ def test_the_page_lists_projects_and_an_interaction_can_name_one(client_in, user
         },
     )
     assert Interaction.objects.get().project == project
+
+
+def test_the_country_filter_keeps_the_chosen_country(client_in):
+    InstitutionFactory(name_zh="英国机构", country="GB")
+    InstitutionFactory(name_zh="美国机构", country="US")
+    page = client_in.get(reverse("crm:institution_list"), {"country": "GB"}).content.decode()
+    assert 'value="GB" selected' in page
+    assert "英国机构" in page and "美国机构" not in page
