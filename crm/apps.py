@@ -33,3 +33,4 @@ class CrmConfig(AppConfig):
         auditlog.register(models.FollowUp)
         auditlog.register(models.Building)
         auditlog.register(models.InstitutionMerge)
+        auditlog.register(models.Milestone)

@@ -303,6 +303,31 @@ class InstitutionAlias(models.Model):
         super().save(*args, **kwargs)
 
 
+def institution_link(*, related_name: str) -> models.ForeignKey:
+    """The institution a record of the register belongs to; it goes with the institution."""
+    return models.ForeignKey(
+        Institution,
+        on_delete=models.CASCADE,
+        related_name=related_name,
+        verbose_name=_("institution"),
+    )
+
+
+def project_link(*, related_name: str) -> models.ForeignKey:
+    """The project a record may belong to.
+
+    The one back-reference the design allows: crm names pipeline's model by string only.
+    """
+    return models.ForeignKey(
+        "pipeline.Project",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name=related_name,
+        verbose_name=_("project"),
+    )
+
+
 def record_team_field() -> models.ForeignKey:
     """The team an interaction or follow-up belongs to (see crm.services.record_team_id)."""
     return models.ForeignKey(
@@ -325,12 +350,7 @@ class LawfulBasis(models.TextChoices):
 class Contact(models.Model):
     """A person at an institution. Personal data: only what the work needs, with its basis."""
 
-    institution = models.ForeignKey(
-        Institution,
-        on_delete=models.CASCADE,
-        related_name="contacts",
-        verbose_name=_("institution"),
-    )
+    institution = institution_link(related_name="contacts")
     name = models.CharField(pgettext_lazy("person", "name"), max_length=100, blank=True)
     name_en = models.CharField(_("English name"), max_length=100, blank=True)
     title = models.CharField(pgettext_lazy("job", "position"), max_length=100, blank=True)
@@ -397,21 +417,8 @@ class InteractionKind(models.TextChoices):
 class Interaction(models.Model):
     """A dated contact with an institution: who was there, what was said, what comes next."""
 
-    institution = models.ForeignKey(
-        Institution,
-        on_delete=models.CASCADE,
-        related_name="interactions",
-        verbose_name=_("institution"),
-    )
-    # The one back-reference the design allows: crm names pipeline's model by string only.
-    project = models.ForeignKey(
-        "pipeline.Project",
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="interactions",
-        verbose_name=_("project"),
-    )
+    institution = institution_link(related_name="interactions")
+    project = project_link(related_name="interactions")
     kind = models.CharField(_("kind"), max_length=20, choices=InteractionKind.choices)
     date = models.DateField(_("date"), db_index=True)
     officers = models.ManyToManyField(
@@ -459,20 +466,8 @@ class FollowUp(models.Model):
     due_date = models.DateField(_("due date"), db_index=True)
     done = models.BooleanField(_("done"), default=False)
     done_at = models.DateTimeField(_("done at"), null=True, blank=True)
-    institution = models.ForeignKey(
-        Institution,
-        on_delete=models.CASCADE,
-        related_name="follow_ups",
-        verbose_name=_("institution"),
-    )
-    project = models.ForeignKey(
-        "pipeline.Project",
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="follow_ups",
-        verbose_name=_("project"),
-    )
+    institution = institution_link(related_name="follow_ups")
+    project = project_link(related_name="follow_ups")
     interaction = models.ForeignKey(
         Interaction,
         on_delete=models.SET_NULL,
@@ -537,3 +532,114 @@ class InstitutionMerge(models.Model):
 
     def __str__(self) -> str:
         return "%s → %s" % (self.merged_name, self.survivor)
+
+
+class MilestoneKind(models.TextChoices):
+    REGISTERED = "registered", _("Registered (business licence issued)")
+    LICENSED = "licensed", _("Licensed / opened")
+    RECOGNISED = "recognised", _("Recognised")
+    EXITED = "exited", _("Exited")
+
+
+class ExitKind(models.TextChoices):
+    MOVED_OUT = "moved-out", _("Moved out (迁出)")
+    DEREGISTERED = "deregistered", _("Deregistered (注销)")
+
+
+class Milestone(models.Model):
+    """A dated step of an institution's landing: registered, licensed, recognised, exited.
+
+    It belongs to the institution; the project that produced it is optional, since a landing
+    found on a registry list has none. Count targets count these dates (pipeline.progress).
+    """
+
+    # The fields each kind takes, and which of them it needs.
+    KIND_FIELDS = {
+        MilestoneKind.REGISTERED: (
+            "uscc",
+            "registered_capital",
+            "registered_capital_currency",
+            "building",
+        ),
+        MilestoneKind.LICENSED: ("licence_type", "regulator"),
+        MilestoneKind.RECOGNISED: ("recognition", "recognised_by"),
+        MilestoneKind.EXITED: ("exit_kind", "reason"),
+    }
+    REQUIRED_FIELDS = {
+        MilestoneKind.REGISTERED: ("uscc",),
+        MilestoneKind.LICENSED: ("licence_type", "regulator"),
+        MilestoneKind.RECOGNISED: ("recognition", "recognised_by"),
+        MilestoneKind.EXITED: ("exit_kind",),
+    }
+
+    institution = institution_link(related_name="milestones")
+    project = project_link(related_name="milestones")
+    kind = models.CharField(_("milestone"), max_length=20, choices=MilestoneKind.choices)
+    date = models.DateField(_("date"), db_index=True)
+    # registered
+    uscc = models.CharField(_("unified social credit code"), max_length=18, blank=True)
+    registered_capital = amount_field(_("registered capital (10,000s)"))
+    registered_capital_currency = currency_field()
+    building = models.ForeignKey(
+        Building,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("building"),
+    )
+    # licensed / opened
+    licence_type = models.CharField(
+        _("licence"), max_length=200, blank=True, help_text=_("e.g. 金融许可证")
+    )
+    regulator = models.CharField(
+        _("regulator"), max_length=30, choices=Regulator.choices, blank=True
+    )
+    # recognised
+    recognition = models.CharField(
+        _("recognised as"), max_length=200, blank=True, help_text=_("e.g. 跨国公司地区总部认定")
+    )
+    recognised_by = models.CharField(
+        _("recognised by"), max_length=200, blank=True, help_text=_("e.g. 市商务委")
+    )
+    # exited
+    exit_kind = models.CharField(
+        _("kind of exit"), max_length=20, choices=ExitKind.choices, blank=True
+    )
+    reason = models.TextField(_("reason"), blank=True)
+    note = models.TextField(_("note"), blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("recorded by"),
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-date", "-pk"]
+        verbose_name = _("milestone")
+        verbose_name_plural = _("milestones")
+        indexes = [models.Index(fields=["kind", "date"])]
+
+    def __str__(self) -> str:
+        return "%s %s" % (self.date, self.get_kind_display())
+
+    def clean(self) -> None:
+        errors: dict[str, str] = {}
+        if self.date and self.date > timezone.localdate():
+            errors["date"] = _("A milestone cannot be dated in the future.")
+        if self.kind in self.REQUIRED_FIELDS:
+            for name in self.REQUIRED_FIELDS[self.kind]:
+                if not getattr(self, name if name != "building" else "building_id"):
+                    errors[name] = _("This milestone needs this field.")
+            own = set(self.KIND_FIELDS[self.kind]) | {"registered_capital_currency"}
+            for names in self.KIND_FIELDS.values():
+                for name in set(names) - own:
+                    attname = self._meta.get_field(name).attname
+                    if getattr(self, attname) not in (None, ""):
+                        errors[name] = _("This field belongs to another kind of milestone.")
+        if errors:
+            raise ValidationError(errors)

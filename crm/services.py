@@ -25,7 +25,10 @@ from .models import (
     Institution,
     InstitutionAlias,
     InstitutionMerge,
+    InstitutionStatus,
     Interaction,
+    Milestone,
+    MilestoneKind,
 )
 from .names import normalise_name
 
@@ -443,3 +446,79 @@ def _move_related(*, keep: Institution, drop: Institution, actor: User) -> dict[
 def merge_choices_from(data: Mapping[str, str]) -> list[str]:
     """The fields a submitted merge form takes from the merged record (value ``drop``)."""
     return [name for name in MERGE_FIELDS if data.get(name) == "drop"]
+
+
+# ---------------------------------------------------------------- milestones
+
+
+@transaction.atomic
+def milestone_record(
+    *,
+    institution: Institution,
+    kind: str,
+    date: datetime.date,
+    actor: User | None,
+    project: Any = None,
+    confirm_uscc: bool = False,
+    **fields: Any,
+) -> Milestone:
+    """Record a landing milestone; a registration also gives the institution its USCC.
+
+    A registration marks the institution landed (aftercare stays aftercare). An exit keeps
+    the status: the office still knows the firm, and count targets subtract the exit itself.
+    """
+    if project is not None and project.institution_id != institution.pk:
+        raise ValidationError({"project": _("The project belongs to another institution.")})
+    milestone = Milestone(institution=institution, kind=kind, date=date, project=project, **fields)
+    if actor is not None and actor.is_authenticated:
+        milestone.created_by = actor
+    registered = kind == MilestoneKind.REGISTERED
+    if registered:
+        _milestone_check_uscc(milestone, institution, confirm=confirm_uscc)
+    milestone.full_clean()
+    with actor_as(actor):
+        milestone.save()
+        if registered:
+            changed = not institution.uscc
+            institution.uscc = institution.uscc or milestone.uscc
+            if institution.status not in (InstitutionStatus.LANDED, InstitutionStatus.AFTERCARE):
+                institution.status = InstitutionStatus.LANDED
+                changed = True
+            if changed:
+                institution_save(institution=institution, actor=actor)
+    return milestone
+
+
+def _milestone_check_uscc(milestone: Milestone, institution: Institution, *, confirm: bool) -> None:
+    """Compact the registration's code and check it against the register before saving."""
+    raw = milestone.uscc or institution.uscc or ""
+    if not raw:
+        return  # full_clean reports the missing code
+    check = check_uscc(raw)
+    milestone.uscc = check.value
+    if not check.valid and not confirm:
+        raise ValidationError(
+            {
+                "uscc": _("%(problem)s Confirm to keep this code anyway.")
+                % {"problem": check.problem}
+            }
+        )
+    if institution.uscc and institution.uscc != check.value:
+        raise ValidationError(
+            {
+                "uscc": _("The institution is registered under another code: %(code)s.")
+                % {"code": institution.uscc}
+            }
+        )
+    clash = Institution.objects.filter(uscc=check.value).exclude(pk=institution.pk).first()
+    if clash is not None:
+        raise ValidationError(
+            {"uscc": _("Another institution, %(name)s, has this code.") % {"name": clash.name}}
+        )
+
+
+@transaction.atomic
+def milestone_delete(*, milestone: Milestone, actor: User | None) -> None:
+    """Delete a milestone recorded in error; the institution's code and status stay."""
+    with actor_as(actor):
+        milestone.delete()

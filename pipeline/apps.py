@@ -13,10 +13,12 @@ class PipelineConfig(AppConfig):
 
         from crm import scoping
 
-        from .models import Project
+        from .models import Project, Stage, StageChange
         from .selectors import projects_named_to
 
-        auditlog.register(Project)
+        auditlog.register(Project, m2m_fields={"categories"})
+        auditlog.register(Stage)
+        auditlog.register(StageChange)
 
         # The institution page lists projects through the pipeline's own scoping, and only
         # those it may show by name: a confidential one must not give its institution away.

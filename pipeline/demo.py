@@ -51,6 +51,7 @@ from crm.services import (
     interaction_log,
 )
 from pipeline.models import Project
+from pipeline.services import project_create
 from plans.models import Category, Plan
 
 DEMO_USERNAME = "demo"
@@ -826,16 +827,17 @@ def _demo_projects(institution_pks: list[int]) -> int:
     ).order_by("pk")
     for position, institution in enumerate(in_pipeline):
         confidential = position % 7 == 3
-        Project.objects.get_or_create(
-            institution=institution,
-            title=f"{institution.name_zh}{VEHICLES[position % len(VEHICLES)]}",
-            defaults={
-                "owner": institution.owner,
-                "team": institution.team,
-                "confidential": confidential,
-                "code_name": CODE_NAMES[position // 7 % len(CODE_NAMES)] if confidential else "",
-            },
-        )
+        title = f"{institution.name_zh}{VEHICLES[position % len(VEHICLES)]}"
+        if not Project.objects.filter(institution=institution, title=title).exists():
+            project_create(
+                institution=institution,
+                title=title,
+                actor=institution.owner,
+                owner=institution.owner,
+                team=institution.team,
+                confidential=confidential,
+                code_name=CODE_NAMES[position // 7 % len(CODE_NAMES)] if confidential else "",
+            )
     return Project.objects.filter(institution__in=institution_pks).count()
 
 

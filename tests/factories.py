@@ -100,3 +100,35 @@ class FollowUpFactory(factory.django.DjangoModelFactory):
     assignee = factory.SubFactory(UserFactory)
     due_date = factory.LazyFunction(lambda: timezone.localdate() + datetime.timedelta(days=3))
     institution = factory.SubFactory(InstitutionFactory)
+
+
+def milestone(institution, kind, date, **fields):
+    """Record a milestone straight into the table, as an import of old ledgers would."""
+    from crm.models import Milestone
+
+    defaults = {
+        "registered": {"uscc": ""},
+        "licensed": {"licence_type": "金融许可证", "regulator": "nfra"},
+        "recognised": {"recognition": "跨国公司地区总部认定", "recognised_by": "市商务委"},
+        "exited": {"exit_kind": "moved-out"},
+    }[kind]
+    return Milestone.objects.create(
+        institution=institution, kind=kind, date=date, **{**defaults, **fields}
+    )
+
+
+class ProjectFactory(factory.django.DjangoModelFactory):
+    """A project made through ``project_create``, at the first open stage with its history."""
+
+    class Meta:
+        model = "pipeline.Project"
+
+    institution = factory.SubFactory(InstitutionFactory)
+    title = factory.Sequence(lambda n: f"设立子公司{n}")
+    owner = factory.SubFactory(UserFactory)
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        from pipeline.services import project_create
+
+        return project_create(actor=kwargs["owner"], **kwargs)
