@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -441,11 +441,6 @@ def _move_related(*, keep: Institution, drop: Institution, actor: User) -> dict[
         if count:
             moved[relation.related_model._meta.label] = count
     return moved
-
-
-def merge_choices_from(data: Mapping[str, str]) -> list[str]:
-    """The fields a submitted merge form takes from the merged record (value ``drop``)."""
-    return [name for name in MERGE_FIELDS if data.get(name) == "drop"]
 
 
 # ---------------------------------------------------------------- milestones
