@@ -26,7 +26,6 @@ from __future__ import annotations
 import argparse
 import json
 import logging
-import math
 import os
 import re
 import statistics
@@ -76,6 +75,7 @@ from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django.urls import reverse  # noqa: E402
 
 from accounts.models import User  # noqa: E402
+from bench.queries import p95, print_queries  # noqa: E402
 from crm.models import Institution, Interaction  # noqa: E402
 from plans.models import Category  # noqa: E402
 
@@ -248,27 +248,18 @@ def run_case(client: Client, case: Case, timed: bool = True) -> Figures | None:
         sql_ms=sum(float(q["time"]) for q in captured.captured_queries) * 1000,
         median_ms=statistics.median(runs),
         cpu_ms=statistics.median(cpu),
-        p95_ms=ordered[max(0, math.ceil(0.95 * len(ordered)) - 1)],
+        p95_ms=p95(ordered),
         min_ms=ordered[0],
         max_ms=ordered[-1],
         runs_ms=[round(r, 2) for r in runs],
     )
-    if ARGS.show_sql or ARGS.explain:
-        print(f"\n### {case.key}: {case.url}\n")
-        for i, query in enumerate(captured.captured_queries, 1):
-            ms = float(query["time"]) * 1000
-            if ARGS.show_sql:
-                print(f"-- [{i}] {ms:.1f} ms\n{query['sql']}\n")
-            if (
-                ARGS.explain
-                and ms >= ARGS.explain_ms
-                and query["sql"].lstrip().upper().startswith("SELECT")
-            ):
-                if not ARGS.show_sql:
-                    print(f"-- [{i}] {ms:.1f} ms\n{query['sql']}\n")
-                with connection.cursor() as cursor:
-                    cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + query["sql"])
-                    print("\n".join(row[0] for row in cursor.fetchall()) + "\n")
+    print_queries(
+        captured.captured_queries,
+        heading=f"{case.key}: {case.url}",
+        show_sql=ARGS.show_sql,
+        explain=ARGS.explain,
+        explain_ms=ARGS.explain_ms,
+    )
     return figures
 
 

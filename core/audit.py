@@ -15,10 +15,60 @@ from typing import Any
 
 from auditlog.context import set_actor
 from auditlog.models import LogEntry
+from auditlog.registry import auditlog
 from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import FieldDoesNotExist
 from django.db.models import Model
 
 ERASED = "[erased]"
+# Kept in the trail (edit conflicts read "version"), but nothing a reader needs to see.
+UNSHOWN = frozenset({"id", "version", "created_at", "updated_at"})
+M2M_SIGNS = {"add": "+", "delete": "−", "clear": "∅"}
+
+
+def register(model: type[Model], **options: Any) -> None:
+    """Register ``model`` with django-auditlog, never logging the reverse relations.
+
+    On creation auditlog would otherwise write every related manager (follow_ups,
+    milestones…) into the entry as "app.Model.None".
+    """
+    reverse = [f.name for f in model._meta.get_fields() if f.auto_created and not f.concrete]
+    options["exclude_fields"] = [*options.get("exclude_fields", ()), *reverse]
+    auditlog.register(model, **options)
+
+
+def changes_shown(entry: LogEntry) -> list[tuple[str, str, str]]:
+    """An entry's changes as (field label, before, after), as a person reads them.
+
+    Hides bookkeeping fields and relations that are not fields any more, and writes a
+    many-to-many change ("+ 资产管理, 融资租赁") instead of the raw JSON auditlog keeps.
+    """
+    model = entry.content_type.model_class()
+    if model is None:
+        return []
+    display = {str(label): values for label, values in entry.changes_display_dict.items()}
+    shown = []
+    for name, values in (entry.changes_dict or {}).items():
+        if name in UNSHOWN:
+            continue
+        try:
+            field = model._meta.get_field(name)
+        except FieldDoesNotExist:
+            continue
+        if field.auto_created and not field.concrete:
+            continue
+        label = str(getattr(field, "verbose_name", name))
+        if isinstance(values, dict) and values.get("type") == "m2m":
+            sign = M2M_SIGNS.get(values.get("operation"), "")
+            shown.append(
+                (label, "", "%s %s" % (sign, ", ".join(map(str, values.get("objects", [])))))
+            )
+            continue
+        before, after = (
+            "" if v in (None, "None") else str(v) for v in [*display.get(label, values), "", ""][:2]
+        )
+        shown.append((label, before, after))
+    return shown
 
 
 @contextmanager

@@ -5,21 +5,14 @@ from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 
-from crm.selectors import institutions_visible_to
-from plans.selectors import plan_list
+from pipeline.dashboard import dashboard, pipeline_chart
 
 
 def home(request: HttpRequest) -> HttpResponse:
-    """The landing page: the current plan and the size of the register."""
-    plans = plan_list(user=request.user)
-    return render(
-        request,
-        "core/home.html",
-        {
-            "plan": plans.first(),
-            "institution_count": institutions_visible_to(request.user).count(),
-        },
-    )
+    """The dashboard: the user's pipeline, landings, targets behind pace, overdue follow-ups."""
+    board = dashboard(user=request.user, scope=request.GET.get("scope"))
+    chart = pipeline_chart(board)
+    return render(request, "core/home.html", {"dash": board, "pipeline_chart": chart})
 
 
 @login_not_required

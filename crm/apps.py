@@ -9,8 +9,7 @@ class CrmConfig(AppConfig):
     verbose_name = _("Institutions")
 
     def ready(self) -> None:
-        from auditlog.registry import auditlog
-
+        from core.audit import register as audit_register
         from plans import vocabulary
 
         from . import models
@@ -26,11 +25,11 @@ class CrmConfig(AppConfig):
         # The audit trail keeps every change a person (or an import, a merge) makes; the
         # columns the services derive (search text, name keys, last contact) are left out.
         derived = ["search_text", "name_key_zh", "name_key_en", "last_contacted_on", "updated_at"]
-        auditlog.register(models.Institution, exclude_fields=derived, m2m_fields={"categories"})
-        auditlog.register(models.InstitutionAlias, exclude_fields=["name_key"])
-        auditlog.register(models.Contact, exclude_fields=["updated_at"])
-        auditlog.register(models.Interaction, m2m_fields={"officers"})
-        auditlog.register(models.FollowUp)
-        auditlog.register(models.Building)
-        auditlog.register(models.InstitutionMerge)
-        auditlog.register(models.Milestone)
+        audit_register(models.Institution, exclude_fields=derived, m2m_fields={"categories"})
+        audit_register(models.InstitutionAlias, exclude_fields=["name_key"])
+        audit_register(models.Contact, exclude_fields=["updated_at"])
+        audit_register(models.Interaction, m2m_fields={"officers"})
+        audit_register(models.FollowUp)
+        audit_register(models.Building)
+        audit_register(models.InstitutionMerge)
+        audit_register(models.Milestone)

@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 
 from accounts.models import Team
+from core.filters import SidebarFilterSet
 from core.widgets import (
     AutocompleteSelect,
     QuickSelect,
@@ -47,7 +48,7 @@ class InstitutionOrdering(django_filters.OrderingFilter):
         return super().get_ordering_value(param)
 
 
-class InstitutionFilter(django_filters.FilterSet):
+class InstitutionFilter(SidebarFilterSet):
     q = django_filters.CharFilter(
         label=_("Search"),
         method="filter_search",
@@ -135,25 +136,6 @@ class InstitutionFilter(django_filters.FilterSet):
         # One query serves the select, its validation and the sub-category lookup.
         self.categories = category_index(user=user)
         self.filters["category"].extra["choices"] = self.categories.choices
-
-    @property
-    def form(self):
-        # The sidebar renders on every search, so its fields carry Bootstrap's classes
-        # themselves and the template lays them out without crispy's per-field templates.
-        form = super().form
-        if not getattr(form, "_styled", False):
-            for field in form.fields.values():
-                widget = field.widget
-                css = (
-                    "form-check-input"
-                    if isinstance(widget, forms.CheckboxSelectMultiple)
-                    else "form-select"
-                    if isinstance(widget, forms.Select)
-                    else "form-control"
-                )
-                widget.attrs["class"] = (widget.attrs.get("class", "") + " " + css).strip()
-            form._styled = True
-        return form
 
     def filter_search(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         return institutions_matching(queryset, value)

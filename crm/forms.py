@@ -7,17 +7,27 @@ import datetime
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Column, Field, Fieldset, Layout, Row
 from django import forms
+from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Team, User
+from core.money import Currency
 from core.widgets import AutocompleteSelect, AutocompleteSelectMultiple
 from plans.models import Category
 
 from . import scoping
 from .identifiers import check_lei, check_uscc
-from .models import Building, Contact, Institution, Interaction, InteractionKind
+from .models import (
+    Building,
+    Contact,
+    Institution,
+    Interaction,
+    InteractionKind,
+    Milestone,
+    MilestoneKind,
+)
 from .permissions import is_admin
 from .selectors import buildings_visible_to, contacts_visible_to, users_choosable_by
 from .services import MERGE_FIELDS, FollowUpDraft
@@ -276,6 +286,125 @@ class InteractionForm(forms.ModelForm):
             assignee=self.cleaned_data.get("follow_up_assignee") or self.user,
             due_date=self.cleaned_data["follow_up_due"],
         )
+
+
+class MilestoneForm(forms.ModelForm):
+    """Record a landing milestone. Each kind has its own fieldset (``Milestone.KIND_FIELDS``);
+    what was typed into another kind's fields is dropped, and ``Milestone.clean`` says which
+    of the kind's fields are missing."""
+
+    # Typed as the licence prints it, spaces and all; compacted to 18 characters.
+    uscc = forms.CharField(label=_("unified social credit code"), max_length=40, required=False)
+    confirm_uscc = forms.BooleanField(
+        label=_("Keep this code even though it fails the check"), required=False
+    )
+
+    class Meta:
+        model = Milestone
+        fields = [
+            "kind",
+            "date",
+            "uscc",
+            "registered_capital",
+            "registered_capital_currency",
+            "building",
+            "licence_type",
+            "regulator",
+            "recognition",
+            "recognised_by",
+            "exit_kind",
+            "reason",
+            "note",
+        ]
+        widgets = {
+            "date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "reason": forms.Textarea(attrs={"rows": 2}),
+            "note": forms.Textarea(attrs={"rows": 2}),
+        }
+
+    def __init__(self, *args, user: User, institution: Institution, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.institution = institution
+        self.uscc_warning = ""
+        self.fields["building"].queryset = buildings_visible_to(user)
+        self.fields["building"].widget = AutocompleteSelect("crm:autocomplete_buildings")
+        self.fields["kind"].widget.attrs["data-milestone-kind-select"] = ""
+        # Only a registration has a capital; its currency is CNY unless said otherwise.
+        self.fields["registered_capital_currency"].required = False
+        if institution.uscc:
+            self.fields["uscc"].help_text = _(
+                "The institution's code, %(code)s, unless you type it here."
+            ) % {"code": institution.uscc}
+        if not self.is_bound and not self.initial.get("date"):
+            self.initial["date"] = timezone.localdate()
+
+        def kind_fieldset(kind: MilestoneKind, *layout) -> Fieldset:
+            return Fieldset(kind.label, *layout, data_milestone_kind=kind.value)
+
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+        self.helper.layout = Layout(
+            Row(Column("kind"), Column("date")),
+            kind_fieldset(
+                MilestoneKind.REGISTERED,
+                "uscc",
+                Row(Column("registered_capital"), Column("registered_capital_currency")),
+                "building",
+            ),
+            kind_fieldset(MilestoneKind.LICENSED, Row(Column("licence_type"), Column("regulator"))),
+            kind_fieldset(
+                MilestoneKind.RECOGNISED, Row(Column("recognition"), Column("recognised_by"))
+            ),
+            kind_fieldset(MilestoneKind.EXITED, "exit_kind", "reason"),
+            "note",
+        )
+        # The USCC confirmation is rendered by the template, only when the code fails the check.
+
+    def clean_uscc(self) -> str:
+        raw = self.cleaned_data.get("uscc") or ""
+        if not raw.strip():
+            return ""
+        result = check_uscc(raw)
+        if not result.valid:
+            self.uscc_warning = result.problem
+        return result.value
+
+    def clean(self):
+        cleaned = super().clean()
+        kind = cleaned.get("kind")
+        own = set(Milestone.KIND_FIELDS.get(kind, ())) | {"registered_capital_currency"}
+        for names in Milestone.KIND_FIELDS.values():
+            for name in set(names) - own:
+                cleaned[name] = None if name in ("registered_capital", "building") else ""
+        cleaned["registered_capital_currency"] = (
+            cleaned.get("registered_capital_currency") or Currency.CNY
+        )
+        if kind != MilestoneKind.REGISTERED:
+            self.uscc_warning = ""
+        elif not cleaned.get("uscc") and self.institution.uscc:
+            cleaned["uscc"] = self.institution.uscc
+        if self.uscc_warning and not cleaned.get("confirm_uscc") and "uscc" not in self.errors:
+            self.add_error(
+                "uscc",
+                _("%(problem)s Check the code, or tick the confirmation to keep it as it is.")
+                % {"problem": self.uscc_warning},
+            )
+        return cleaned
+
+    def milestone_fields(self) -> dict:
+        """What ``milestone_record`` takes from the form: the kind, the date and its fields."""
+        data = self.cleaned_data
+        kind = data["kind"]
+        names = ["date", *Milestone.KIND_FIELDS[kind], "note"]
+        return {"kind": kind, **{name: data[name] for name in names}}
+
+    def add_service_error(self, error: ValidationError) -> None:
+        """Put the service's errors on the fields they name, the rest above the form."""
+        if not hasattr(error, "error_dict"):
+            self.add_error(None, error)
+            return
+        for name, errors in error.message_dict.items():
+            self.add_error(name if name in self.fields else None, errors)
 
 
 class ContactForm(forms.ModelForm):

@@ -236,6 +236,19 @@ class Institution(BilingualNameMixin, models.Model):
             models.Index(fields=["team", "name_zh"]),
             # The list's default order, pk as tie-break: deep pages skip rows in the index.
             models.Index(fields=["name_zh", "id"], name="crm_inst_name_zh_id_idx"),
+            # What target progress filters on, read without touching the wide rows
+            # (an index-only scan; pipeline.progress, bench/RESULTS.md).
+            models.Index(
+                fields=[
+                    "id",
+                    "institution_type",
+                    "ownership",
+                    "licensed",
+                    "national_first",
+                    "foreign_controlled",
+                ],
+                name="crm_inst_progress_idx",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -622,7 +635,14 @@ class Milestone(models.Model):
         ordering = ["-date", "-pk"]
         verbose_name = _("milestone")
         verbose_name_plural = _("milestones")
-        indexes = [models.Index(fields=["kind", "date"])]
+        indexes = [
+            models.Index(fields=["kind", "date"]),
+            # Target progress reads every milestone in this order (index-only, no sort).
+            models.Index(
+                fields=["date", "-kind", "id", "institution", "exit_kind"],
+                name="crm_milestone_progress_idx",
+            ),
+        ]
 
     def __str__(self) -> str:
         return "%s %s" % (self.date, self.get_kind_display())

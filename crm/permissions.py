@@ -6,14 +6,17 @@ The rules, in the office's words:
   nobody owns yet may be edited (and claimed) by anyone who may create one;
 - officers, managers and admins log interactions with any institution, for their team;
 - analysts import and export; viewers (leadership) change nothing;
-- managers and admins merge; only admins export or erase a person's data.
+- managers and admins merge; only admins export or erase a person's data;
+- the owner, the officers and manager of its team, analysts (who find landings on registry
+  lists) and admins record an institution's landing milestones; admins and whoever
+  recorded one delete it.
 """
 
 from __future__ import annotations
 
 from accounts.models import Role, User
 
-from .models import Contact, FollowUp, Institution, Interaction
+from .models import Contact, FollowUp, Institution, Interaction, Milestone
 
 WORKING_ROLES = (Role.OFFICER, Role.MANAGER, Role.ADMIN)
 
@@ -66,3 +69,23 @@ def can_merge(user: User) -> bool:
 def can_handle_personal_data(user: User) -> bool:
     """Export or erase everything held on one person."""
     return is_admin(user)
+
+
+def can_record_milestone(user: User, institution: Institution) -> bool:
+    """Record a landing: the owner, the institution's team, analysts and admins.
+
+    An institution with no team yet (one found on a registry list, say) takes a landing
+    from anyone who may create institutions.
+    """
+    if not user.is_authenticated:
+        return False
+    if user.has_any_role(Role.ANALYST, Role.ADMIN) or institution.owner_id == user.pk:
+        return True
+    if institution.team_id is not None:
+        return institution.team_id in user.working_team_ids
+    return institution.owner_id is None and can_create_institution(user)
+
+
+def can_delete_milestone(user: User, milestone: Milestone) -> bool:
+    """A milestone recorded in error is deleted by whoever recorded it, or by an admin."""
+    return is_admin(user) or (user.is_authenticated and milestone.created_by_id == user.pk)

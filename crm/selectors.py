@@ -20,7 +20,15 @@ from accounts.models import User
 
 from . import scoping
 from .identifiers import check_lei, check_uscc
-from .models import Building, Contact, FollowUp, Institution, InstitutionAlias, Interaction
+from .models import (
+    Building,
+    Contact,
+    FollowUp,
+    Institution,
+    InstitutionAlias,
+    Interaction,
+    Milestone,
+)
 from .names import normalise_name, search_fold
 from .permissions import sees_every_team
 
@@ -55,6 +63,17 @@ def follow_ups_visible_to(user: User) -> QuerySet[FollowUp]:
     return FollowUp.objects.filter(
         Q(team_id__in=user.working_team_ids) | Q(assignee=user) | Q(created_by=user)
     )
+
+
+def milestones_visible_to(user: User) -> QuerySet[Milestone]:
+    """The landing milestones ``user`` may see: dated facts of the shared register, like it.
+
+    Read without joining the register: a registration or an exit is public record, and the
+    dashboard and progress counts read tens of thousands of them.
+    """
+    if not user.is_authenticated:
+        return Milestone.objects.none()
+    return Milestone.objects.all()
 
 
 def buildings_visible_to(user: User) -> QuerySet[Building]:

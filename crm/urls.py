@@ -31,6 +31,8 @@ urlpatterns = [
         views.contact_export,
         name="contact_export",
     ),
+    path("institutions/<int:pk>/milestones/new/", views.milestone_create, name="milestone_create"),
+    path("milestones/<int:pk>/delete/", views.milestone_delete, name="milestone_delete"),
     path("follow-ups/<int:pk>/done/", views.follow_up_toggle, name="follow_up_toggle"),
     path("my-work/", views.my_work, name="my_work"),
     path("autocomplete/users/", views.autocomplete_users, name="autocomplete_users"),

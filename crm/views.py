@@ -17,8 +17,8 @@ from django.views.decorators.http import require_POST
 from core.audit import history_of
 
 from . import permissions, personal_data, selectors, services
-from .forms import ContactForm, InstitutionForm, InteractionForm, MergeForm
-from .models import Contact, Institution
+from .forms import ContactForm, InstitutionForm, InteractionForm, MergeForm, MilestoneForm
+from .models import Contact, Institution, Milestone, MilestoneKind
 from .names import search_fold
 
 PAGE_SIZE = 50
@@ -171,6 +171,8 @@ def _detail_page(
             "can_log": permissions.can_log_interaction(request.user),
             "can_merge": permissions.can_merge(request.user),
             "is_admin": permissions.can_handle_personal_data(request.user),
+            "milestones": _milestones(request, institution),
+            "can_record_milestone": permissions.can_record_milestone(request.user, institution),
             **extra,
         },
     )
@@ -416,3 +418,65 @@ def autocomplete_institutions(request: HttpRequest) -> JsonResponse:
         return _autocomplete([])
     qs = selectors.institutions_matching(qs, term).order_by("name_zh")[:20]
     return _autocomplete((i.pk, i.name) for i in qs)
+
+
+# ---------------------------------------------------------------- landing milestones
+
+
+def _milestones(request: HttpRequest, institution: Institution) -> list[Milestone]:
+    """The institution's milestones, newest first (its projects are not shown with them)."""
+    found = selectors.milestones_visible_to(request.user).filter(institution=institution)
+    return list(found.select_related("created_by", "building"))
+
+
+def milestone_create(request: HttpRequest, pk: int) -> HttpResponse:
+    """Record a landing milestone from the institution page; no project is needed."""
+    institution = _visible_institution(request, pk)
+    _require(permissions.can_record_milestone(request.user, institution))
+    kind = request.GET.get("kind", "")
+    form = MilestoneForm(
+        request.POST if request.method == "POST" else None,
+        instance=Milestone(institution=institution),
+        user=request.user,
+        institution=institution,
+        initial={"kind": kind} if kind in MilestoneKind.values else {},
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            milestone = services.milestone_record(
+                institution=institution,
+                actor=request.user,
+                confirm_uscc=form.cleaned_data["confirm_uscc"],
+                **form.milestone_fields(),
+            )
+        except ValidationError as error:
+            form.add_service_error(error)
+        else:
+            messages.success(
+                request,
+                _("Milestone “%(milestone)s” recorded.")
+                % {"milestone": milestone.get_kind_display()},
+            )
+            return redirect(institution)
+    return render(
+        request,
+        "crm/milestone_form.html",
+        {"form": form, "institution": institution, "milestones": _milestones(request, institution)},
+    )
+
+
+@require_POST
+def milestone_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    """Delete a milestone recorded in error (its recorder or an admin)."""
+    milestone = get_object_or_404(
+        selectors.milestones_visible_to(request.user).select_related("institution"),
+        pk=pk,
+    )
+    _require(permissions.can_delete_milestone(request.user, milestone))
+    services.milestone_delete(milestone=milestone, actor=request.user)
+    messages.success(
+        request,
+        _("Milestone “%(milestone)s” of %(date)s deleted.")
+        % {"milestone": milestone.get_kind_display(), "date": milestone.date.isoformat()},
+    )
+    return redirect(milestone.institution)

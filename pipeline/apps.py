@@ -9,16 +9,15 @@ class PipelineConfig(AppConfig):
     verbose_name = _("Pipeline")
 
     def ready(self) -> None:
-        from auditlog.registry import auditlog
-
+        from core.audit import register as audit_register
         from crm import scoping
 
         from .models import Project, Stage, StageChange
         from .selectors import projects_named_to
 
-        auditlog.register(Project, m2m_fields={"categories"})
-        auditlog.register(Stage)
-        auditlog.register(StageChange)
+        audit_register(Project, m2m_fields={"categories"})
+        audit_register(Stage)
+        audit_register(StageChange)
 
         # The institution page lists projects through the pipeline's own scoping, and only
         # those it may show by name: a confidential one must not give its institution away.

@@ -3,9 +3,11 @@
 Deterministic for a given seed: the same seed gives the same records, and running it
 again updates them in place rather than adding copies. Teams, users, buildings and
 institutions are matched by name and updated. An institution's contacts, interactions
-and follow-ups are made only when it has none of the three yet, so a second run adds
-nothing and leaves whatever was logged by hand alone. Interaction and follow-up dates
-are relative to today: within a day the same seed gives the same data.
+and follow-ups are made only when it has none of the three yet, and its projects (with
+their dated histories since 2021) and landing milestones only when it has neither, so a
+second run adds nothing and leaves whatever was logged by hand alone. Dates are relative
+to today: within a day the same seed gives the same data. docs/reference-data.md ("Demo
+data") tells the story the histories make and where to change it.
 
 Every name here is invented; any likeness to a real firm or person is chance. Street
 names are the district's, numbers and buildings are not. It grows with each part of
@@ -26,10 +28,12 @@ from stdnum.cn import uscc as uscc_check
 from stdnum.iso7064 import mod_97_10
 
 from accounts.models import Membership, Role, Team, User
+from core.audit import actor_as
 from core.money import Currency
 from crm.models import (
     Building,
     Contact,
+    ExitKind,
     FollowUp,
     Institution,
     InstitutionAlias,
@@ -38,6 +42,8 @@ from crm.models import (
     Interaction,
     InteractionKind,
     LawfulBasis,
+    Milestone,
+    MilestoneKind,
     Ownership,
     Regulator,
     TaxTier,
@@ -49,10 +55,21 @@ from crm.services import (
     follow_up_set_done,
     institution_save,
     interaction_log,
+    milestone_record,
 )
-from pipeline.models import Project
-from pipeline.services import project_create
-from plans.models import Category, Plan
+from pipeline.models import (
+    DEFAULT_STAGES,
+    LostReason,
+    Project,
+    Stage,
+    StageChange,
+    StageKind,
+    Vehicle,
+    ensure_default_stages,
+)
+from pipeline.progress import quarter_ends
+from pipeline.services import Registration, project_create, project_move
+from plans.models import Category, Plan, Target, TargetMeasurement
 
 DEMO_USERNAME = "demo"
 DEMO_PASSWORD = "landfall-demo-2026"  # printed by make run; a demo machine only
@@ -700,10 +717,10 @@ class ActivityPlan:
 
 @transaction.atomic
 def seed_demo(*, seed: int = 2021, institutions: int = 300) -> dict[str, int]:
-    """Create or refresh the demo teams, users, buildings and register; return counts."""
+    """Create or refresh the demo teams, users, buildings, register and histories; return counts."""
     rng = random.Random(seed)
     # Separate streams for what came later, so that the same seed keeps giving the same
-    # institutions as before they had buildings, contacts and interactions.
+    # institutions as before they had buildings, contacts, interactions and histories.
     details_rng = random.Random(f"{seed}:details")
     activity_rng = random.Random(f"{seed}:activity")
     today = timezone.localdate()
@@ -716,6 +733,8 @@ def seed_demo(*, seed: int = 2021, institutions: int = 300) -> dict[str, int]:
     ]
     demo = _demo_user(teams[0])
     officers: list[tuple[User, Team]] = [(demo, teams[0])]
+    managers: dict[int, User] = {}
+    analyst = None
     for username, display_name, team_index, role in PEOPLE:
         user, created = User.objects.get_or_create(
             username=username,
@@ -729,8 +748,15 @@ def seed_demo(*, seed: int = 2021, institutions: int = 300) -> dict[str, int]:
         )
         if role in (Role.OFFICER, Role.MANAGER):
             officers.append((user, teams[team_index]))
+        if role == Role.MANAGER:
+            managers[teams[team_index].pk] = user
+        if role == Role.ANALYST:
+            analyst = user
     buildings = _buildings(today)
     with_activity = _institutions_with_activity()
+    with_history = _institutions_with_history()
+    stages = _stages()
+    quota = Quota()
 
     countries, weights = zip(*COUNTRIES, strict=True)
     made: list[int] = []
@@ -764,7 +790,8 @@ def seed_demo(*, seed: int = 2021, institutions: int = 300) -> dict[str, int]:
         # Draw every random value whether or not it is used, so that the sequence (and so
         # the data) is the same on a second run over existing records.
         uscc, lei, has_lei = make_uscc(rng), make_lei(rng), foreign and rng.random() < 0.4
-        if not institution.pk:  # identifiers of an existing record stay as they are
+        is_new = institution.pk is None
+        if is_new:  # identifiers of an existing record stay as they are
             institution.uscc = uscc if registered else None
             institution.lei = lei if has_lei else None
         institution.owner, institution.team = owner, team
@@ -774,7 +801,37 @@ def seed_demo(*, seed: int = 2021, institutions: int = 300) -> dict[str, int]:
         aliases = _register_details(
             details_rng, institution, kind, brand_zh, brand_en, foreign, registered, buildings
         )
+        status = institution.status
+        # Its own stream, seeded by the name: adding a kind of history later changes no
+        # other institution's.
+        history = _plan_history(
+            random.Random(f"{seed}:history:{name_zh}"),
+            kind=kind,
+            foreign=foreign,
+            status=status,
+            registered=registered,
+            brand_zh=brand_zh,
+            today=today,
+            quota=quota,
+        )
+        wanted += [categories[c] for c in history.categories if c in categories]
+        tell = stages is not None and institution.pk not in with_history
+        if is_new and tell:  # a new record starts where its history starts
+            institution.status = history.start_status
+            if not history.registered_before:
+                institution.uscc = None
         institution_save(institution=institution, categories=wanted, aliases=aliases)
+        spans: list[Span] = []
+        if tell:
+            spans = _make_history(
+                institution,
+                history,
+                stages=stages,
+                owner=owner,
+                manager=managers.get(team.pk, owner),
+                uscc=uscc,
+                status=status,
+            )
 
         teammates = [user for user, t in officers if t == team and user != owner]
         desk = None
@@ -782,7 +839,7 @@ def seed_demo(*, seed: int = 2021, institutions: int = 300) -> dict[str, int]:
             desk, demo_desk = demo_desk % 4, demo_desk + 1
         activity = _plan_activity(
             activity_rng,
-            status=institution.status,
+            status=status,
             foreign=foreign,
             rep_office=kind.type == InstitutionType.LAW_FIRM and foreign,
             brand_en=brand_en,
@@ -794,12 +851,19 @@ def seed_demo(*, seed: int = 2021, institutions: int = 300) -> dict[str, int]:
         )
         # Drawn above even when not carried out, for the same reason as the identifiers.
         if institution.pk not in with_activity:
-            _make_activity(institution, activity, owner)
+            _make_activity(institution, activity, owner, spans)
+            _make_next_follow_ups(institution, spans, owner)
         made.append(institution.pk)
 
-    projects = _demo_projects(made)
+    measurements = seed_measurements(
+        plan, random.Random(f"{seed}:measurements"), today=today, actor=analyst
+    )
+    projects = Project.objects.filter(institution__in=made)
     return {
-        "projects": projects,
+        "projects": projects.count(),
+        "stage_changes": StageChange.objects.filter(project__in=projects).count(),
+        "milestones": Milestone.objects.filter(institution__in=made).count(),
+        "measurements": measurements,
         "teams": len(teams),
         "users": len(PEOPLE) + 1,
         "institutions": len(made),
@@ -811,34 +875,8 @@ def seed_demo(*, seed: int = 2021, institutions: int = 300) -> dict[str, int]:
     }
 
 
-# What a case in the pipeline sets up here, and the code names of confidential ones.
-VEHICLES = ["设立子公司", "设立分公司", "设立地区总部", "设立外商独资基金管理公司", "设立研发中心"]
-CODE_NAMES = ["猎鹰", "白鹭", "青松", "远帆", "晨星", "玄武"]
-
-
-def _demo_projects(institution_pks: list[int]) -> int:
-    """One project for each institution in the pipeline; every seventh is confidential.
-
-    No random draws, so the institutions' data stays as it was; matched by institution
-    and title, so a second run adds nothing.
-    """
-    in_pipeline = Institution.objects.filter(
-        pk__in=institution_pks, status=InstitutionStatus.IN_PIPELINE
-    ).order_by("pk")
-    for position, institution in enumerate(in_pipeline):
-        confidential = position % 7 == 3
-        title = f"{institution.name_zh}{VEHICLES[position % len(VEHICLES)]}"
-        if not Project.objects.filter(institution=institution, title=title).exists():
-            project_create(
-                institution=institution,
-                title=title,
-                actor=institution.owner,
-                owner=institution.owner,
-                team=institution.team,
-                confidential=confidential,
-                code_name=CODE_NAMES[position // 7 % len(CODE_NAMES)] if confidential else "",
-            )
-    return Project.objects.filter(institution__in=institution_pks).count()
+# Code names of the three confidential projects in the pipeline.
+CONFIDENTIAL_CODE_NAMES = ("猎鹰", "白鹭", "青松")
 
 
 def _buildings(today: datetime.date) -> list[Building]:
@@ -1057,13 +1095,23 @@ def _phase(status: str, position: int, count: int) -> list[tuple[str, str, str]]
     return EARLY
 
 
-def _make_activity(institution: Institution, plan: ActivityPlan, owner: User) -> None:
-    """Carry out an activity plan through the register's services."""
+def _make_activity(
+    institution: Institution, plan: ActivityPlan, owner: User, spans: list[Span]
+) -> None:
+    """Carry out an activity plan through the register's services.
+
+    An interaction belongs to the project alive on its day, if any; none is logged after
+    a stalled project's last move.
+    """
     contacts = [
         contact_save(contact=Contact(institution=institution, **asdict(contact)))
         for contact in plan.contacts
     ]
     for item in plan.interactions:
+        span = _span_on(spans, item.date)
+        if span and span.quiet_after and item.date > span.quiet_after:
+            continue
+        project = span.project if span else None
         interaction = interaction_log(
             institution=institution,
             actor=owner,
@@ -1074,15 +1122,20 @@ def _make_activity(institution: Institution, plan: ActivityPlan, owner: User) ->
             contacts=[contacts[i] for i in item.contacts],
             outcome=item.outcome,
             next_step=item.next_step,
+            project=project,
         )
         if item.follow_up:
-            _make_follow_up(institution, item.follow_up, owner, interaction)
+            _make_follow_up(institution, item.follow_up, owner, interaction, project)
     for follow_up in plan.follow_ups:
-        _make_follow_up(institution, follow_up, owner, None)
+        _make_follow_up(institution, follow_up, owner, None, None)
 
 
 def _make_follow_up(
-    institution: Institution, plan: FollowUpPlan, actor: User, interaction: Interaction | None
+    institution: Institution,
+    plan: FollowUpPlan,
+    actor: User,
+    interaction: Interaction | None,
+    project: Project | None,
 ) -> None:
     follow_up = follow_up_create(
         actor=actor,
@@ -1090,6 +1143,7 @@ def _make_follow_up(
         assignee=plan.assignee,
         due_date=plan.due_date,
         institution=institution,
+        project=project,
         interaction=interaction,
     )
     if plan.done:
@@ -1119,3 +1173,798 @@ def _demo_user(team: Team) -> User:
     user.save()
     Membership.objects.update_or_create(user=user, team=team, defaults={"role": Role.ADMIN})
     return user
+
+
+# ---------------------------------------------------------------- histories
+
+# The 14th plan counts from 2020-12-31: the demo's projects begin after it.
+HISTORY_START = datetime.date(2021, 1, 4)
+MAIN_LINE = ("lead", "contacted", "negotiating", "committed", "registering", "landed")
+OPEN_STAGES = MAIN_LINE[:-1]
+# Days a project usually stays at a stage of the main line before it moves on.
+STAGE_DAYS = {
+    "lead": (10, 80),
+    "contacted": (20, 150),
+    "negotiating": (40, 240),
+    "committed": (20, 120),
+    "registering": (25, 150),
+}
+# Where the open projects stand today: (stage, weight).
+OPEN_AT = [
+    ("lead", 16),
+    ("contacted", 24),
+    ("negotiating", 26),
+    ("committed", 16),
+    ("registering", 18),
+]
+SOURCES = [
+    "线索来源:金融城专题推介会",
+    "线索来源:驻外招商联络处推荐",
+    "线索来源:已落地企业引荐",
+    "线索来源:行业协会推荐",
+    "线索来源:企业主动咨询",
+]
+FORWARD_NOTES = {
+    "contacted": [
+        "首次拜访企业高管,介绍金融城营商环境",
+        "在推介会上结识,对方同意进一步交流",
+        "通过驻外联络处对接,完成首次视频会议",
+    ],
+    "negotiating": [
+        "进入实质性商谈:选址、注册资本与扶持政策",
+        "企业提交初步设立方案,开始政策测算",
+        "总部批准可行性研究,进入商务谈判",
+    ],
+    "committed": ["签署投资合作备忘录", "签署落户协议,明确设立时间表", "总部董事会批准设立方案"],
+    "registering": [
+        "企业递交工商注册材料",
+        "办理名称预核准和注册登记",
+        "牌照申请获受理,同步开展筹建",
+    ],
+    "landed": ["取得营业执照,确认落地", "完成注册登记,企业入驻楼宇"],
+}
+SKIP_NOTES = {
+    "negotiating": "企业高层直接来访,跳过初步接洽进入商谈",
+    "landed": "企业自行完成注册,补录落地",
+}
+BACK_NOTES = {
+    "negotiating": "总部暂缓审批,退回初步接洽",
+    "committed": "协议条款需重新谈判",
+    "registering": "注册材料被退回补正,回到签约阶段",
+}
+RESUME_NOTES = ["问题已解决,项目恢复推进", "总部重新确认方案", "补正材料后重新递交"]
+HOLD_REASONS = [
+    "集团全球战略评估中,项目暂缓",
+    "等待监管部门对准入政策的进一步明确",
+    "母公司管理层变动,决策推迟",
+    "跨境资金安排尚未落实",
+    "出行受限,实地考察无法安排",
+]
+RESTART_NOTES = ["项目重启,恢复商谈", "总部重新启动在华布局,项目恢复"]
+# Where else institutions looked; the funnel's losses name them.
+COMPETING_LOCATIONS = ["北京", "深圳前海", "香港", "新加坡", "苏州", "杭州"]
+LOST_REASONS = [
+    (LostReason.OTHER_LOCATION, 35),
+    (LostReason.COST, 15),
+    (LostReason.STRATEGY, 15),
+    (LostReason.REGULATORY, 12),
+    (LostReason.POLICY, 10),
+    (LostReason.TIMING, 8),
+    (LostReason.OTHER, 5),
+]
+LOST_NOTES = {
+    LostReason.OTHER_LOCATION: "企业最终选择落户%(place)s,主要考虑与集团现有业务的协同。",
+    LostReason.COST: "办公租金与人力成本超出企业预算。",
+    LostReason.STRATEGY: "母公司收缩亚太业务,取消在华新设机构计划。",
+    LostReason.REGULATORY: "牌照审批周期过长,总部放弃申请。",
+    LostReason.POLICY: "企业认为扶持政策力度不及其他城市。",
+    LostReason.TIMING: "集团年内暂停新设机构,短期内无法推进。",
+    LostReason.OTHER: "对接人离职,企业内部无人继续推动。",
+}
+VEHICLE_PHRASES = {
+    Vehicle.SUBSIDIARY: "设立子公司",
+    Vehicle.BRANCH: "设立上海分公司",
+    Vehicle.REGIONAL_HQ: "设立地区总部",
+    Vehicle.WFOE_FUND_MANAGER: "设立外商独资基金管理公司",
+    Vehicle.JOINT_VENTURE: "设立合资公司",
+    Vehicle.REPRESENTATIVE_OFFICE: "设立上海代表处",
+    Vehicle.LEASING_SPV: "设立飞机租赁项目公司",
+    Vehicle.RD_CENTRE: "设立研发中心",
+    Vehicle.FUND: "发起设立QFLP基金",
+    Vehicle.OTHER: "增资扩大在沪业务",
+}
+NEXT_STEPS = {
+    "lead": "电话预约首次拜访",
+    "contacted": "发送政策汇编并约第二次会谈",
+    "negotiating": "准备选址方案与扶持政策测算",
+    "committed": "协调工商注册预审",
+    "registering": "跟进营业执照办理进度",
+    "hold": "了解项目是否重启",
+}
+LICENCES = {
+    InstitutionType.BANK: "金融许可证",
+    InstitutionType.SECURITIES: "经营证券期货业务许可证",
+    InstitutionType.PUBLIC_FUND: "经营证券期货业务许可证",
+    InstitutionType.FUTURES: "经营证券期货业务许可证",
+    InstitutionType.LIFE_INSURER: "保险许可证",
+    InstitutionType.REINSURER: "保险许可证",
+    InstitutionType.INSURANCE_AM: "保险资产管理公司开业批复",
+    InstitutionType.BANK_WEALTH: "金融许可证",
+    InstitutionType.TRUST: "金融许可证",
+    InstitutionType.PAYMENT: "支付业务许可证",
+}
+RECOGNITION = ("跨国公司地区总部认定", "上海市商务委员会(市商务委)")
+EXITS = [
+    (ExitKind.MOVED_OUT, "集团架构调整,注册地迁往北京"),
+    (ExitKind.MOVED_OUT, "与集团亚太业务整合,迁往深圳前海"),
+    (ExitKind.DEREGISTERED, "股东决定解散,已完成清算注销"),
+    (ExitKind.DEREGISTERED, "业务并入集团另一在沪主体,原主体注销"),
+]
+REGISTRY_NOTE = "从市场监管部门新设企业名单中发现,补录落地"
+LEDGER_NOTE = "据历史台账补录"
+# The year an institution landed in, by its status today: those still marked landed came
+# mostly lately, those in aftercare earlier. Together, more landings each year.
+LANDING_YEARS = {
+    InstitutionStatus.LANDED: {2021: 3, 2022: 5, 2023: 10, 2024: 20, 2025: 28, 2026: 34},
+    InstitutionStatus.AFTERCARE: {2021: 20, 2022: 24, 2023: 24, 2024: 20, 2025: 10},
+}
+# The share of landings (and losses) drawn from the last ten weeks.
+RECENT_SHARE = {InstitutionStatus.LANDED: 0.08, InstitutionStatus.LOST: 0.35}
+
+
+@dataclass(frozen=True)
+class Step:
+    """One planned move: to a stage (by code), some days after the step before."""
+
+    to: str
+    days: int
+    note: str = ""
+    hold_reason: str = ""
+
+
+@dataclass
+class ProjectPlan:
+    title: str
+    vehicle: str
+    outcome: str  # won, lost, open or hold: where the history leaves it
+    start: datetime.date
+    steps: list[Step]
+    dates: list[datetime.date]
+    hours: list[tuple[int, int]]  # the time of day of the creation and of each step
+    note: str = ""
+    lost_reason: str = ""
+    lost_note: str = ""
+    competing: list[str] = field(default_factory=list)
+    capital: Decimal | None = None
+    currency: str = Currency.CNY
+    jobs: int | None = None
+    expected: tuple[int, int] | None = None
+    confidential: bool = False
+    code_name: str = ""
+    stalled: bool = False  # open, untouched for months: nothing logged since its last move
+    registration_lag: int = 0  # days from the registration to the move that records it
+    next_follow_up: tuple[str, int] | None = None  # (what, days from today)
+
+    @property
+    def end(self) -> datetime.date:
+        return self.dates[-1] if self.dates else self.start
+
+
+@dataclass(frozen=True)
+class MilestonePlan:
+    kind: str
+    date: datetime.date
+    of_landing: bool = False  # produced by the landing project
+    fields: tuple[tuple[str, str], ...] = ()
+    note: str = ""
+
+
+@dataclass
+class HistoryPlan:
+    """What happened to one institution since 2021: its projects and milestones."""
+
+    start_status: str = InstitutionStatus.PROSPECT
+    registered_before: bool = False  # registered before its history begins (a baseline firm)
+    categories: list[str] = field(default_factory=list)
+    projects: list[ProjectPlan] = field(default_factory=list)
+    milestones: list[MilestonePlan] = field(default_factory=list)
+
+
+@dataclass
+class Quota:
+    """Counts kept across institutions, for the few things the demo wants a set number of."""
+
+    confidential: int = 0
+    shipping_organisations: int = 0
+
+
+@dataclass(frozen=True)
+class Span:
+    """When a project was alive, for linking the interactions of those days to it."""
+
+    project: Project
+    start: datetime.date
+    end: datetime.date | None  # won or lost on; None while open or on hold
+    quiet_after: datetime.date | None  # a stalled project: nothing logged after this day
+    next_follow_up: tuple[str, int] | None
+
+
+def _stages() -> dict[str, Stage] | None:
+    """The default stages by code; None (no histories) when an admin has changed them."""
+    ensure_default_stages()
+    stages = {s.code: s for s in Stage.objects.all()}
+    wanted = {code for code, *_rest in DEFAULT_STAGES}
+    return stages if wanted <= set(stages) else None
+
+
+def _institutions_with_history() -> set[int]:
+    """Institutions that already have projects or milestones."""
+    return set(Project.objects.values_list("institution_id", flat=True)) | set(
+        Milestone.objects.values_list("institution_id", flat=True)
+    )
+
+
+def _days_back(rng: random.Random, today: datetime.date, low: int, high: int) -> datetime.date:
+    return today - datetime.timedelta(days=rng.randint(low, high))
+
+
+def _between(
+    rng: random.Random, low: datetime.date, high: datetime.date, skew: float = 1.0
+) -> datetime.date:
+    """A day from ``low`` to ``high``; a skew below 1 favours the later days."""
+    span = max((high - low).days, 0)
+    return low + datetime.timedelta(days=int(span * rng.random() ** skew))
+
+
+def _landing_day(rng: random.Random, status: str, today: datetime.date) -> datetime.date:
+    """The day of a landing since 2021, drawn by year (see LANDING_YEARS).
+
+    Some of the recent ones fall in the last ten weeks, so that the funnel's default view,
+    the quarter to date, has landings to show.
+    """
+    weights = LANDING_YEARS[status]
+    lately = rng.random() < RECENT_SHARE.get(status, 0)
+    if lately:
+        return today - datetime.timedelta(days=rng.randint(1, 70))
+    years = [y for y in weights if y <= today.year] or [today.year]
+    year = rng.choices(years, [weights.get(y, 1) for y in years])[0]
+    low = max(datetime.date(year, 1, 1), HISTORY_START + datetime.timedelta(days=100))
+    latest = today - datetime.timedelta(days=180 if status == InstitutionStatus.AFTERCARE else 1)
+    high = min(datetime.date(year, 12, 31), latest)
+    return _between(rng, min(low, high), high)
+
+
+def _path(rng: random.Random, until: str, *, direct_landing: bool) -> list[Step]:
+    """The moves from lead up to ``until``, with the detours that real cases take.
+
+    Some skip a stage, some go back one and forward again, some rest on hold for a while.
+    """
+    steps: list[Step] = []
+    goal = MAIN_LINE.index(until)
+    i = 0
+    while i < goal:
+        here = MAIN_LINE[i]
+        stay = rng.randint(*STAGE_DAYS[here])
+        detour = rng.random()
+        if here in BACK_NOTES and detour < 0.12:
+            steps.append(Step(MAIN_LINE[i - 1], max(stay // 2, 1), BACK_NOTES[here]))
+            steps.append(Step(here, rng.randint(20, 90), rng.choice(RESUME_NOTES)))
+        elif here in ("contacted", "negotiating", "committed") and detour > 0.92:
+            steps.append(Step("hold", max(stay // 2, 1), hold_reason=rng.choice(HOLD_REASONS)))
+            steps.append(Step(here, rng.randint(45, 200), rng.choice(RESTART_NOTES)))
+        skip = rng.random()
+        following = i + 1
+        if here == "lead" and goal >= 2 and skip < 0.15:
+            following = 2
+        elif here == "committed" and goal == 5 and direct_landing and skip < 0.25:
+            following = 5
+        to = MAIN_LINE[following]
+        note = SKIP_NOTES[to] if following > i + 1 else rng.choice(FORWARD_NOTES[to])
+        steps.append(Step(to, stay, note))
+        i = following
+    return steps
+
+
+def _dated(
+    rng: random.Random, steps: list[Step], end: datetime.date, earliest: datetime.date
+) -> tuple[datetime.date, list[datetime.date], list[tuple[int, int]]]:
+    """Date the steps so that the last falls on ``end`` and the first after ``earliest``.
+
+    A history that would begin too early is squeezed: its stays shrink in proportion, and
+    it begins some days after ``earliest``, not all such histories on the same day.
+    """
+    days = [s.days for s in steps]
+    room = (end - earliest).days - len(days) - 1
+    room -= rng.randint(0, max(min(75, room // 3), 0))
+    if sum(days) > room:
+        factor = max(room, 0) / max(sum(days), 1)
+        days = [1 + int(d * factor) for d in days]
+    dates: list[datetime.date] = []
+    day = end
+    for gap in reversed(days):
+        dates.append(day)
+        day -= datetime.timedelta(days=gap)
+    dates.reverse()
+    hours = [(rng.randint(9, 17), rng.randint(0, 59)) for _ in range(len(steps) + 1)]
+    return day, dates, hours
+
+
+def _project_plan(
+    rng: random.Random,
+    *,
+    title: str,
+    vehicle: str,
+    outcome: str,
+    until: str,
+    end: datetime.date,
+    earliest: datetime.date,
+    kind: Kind,
+    foreign: bool,
+    today: datetime.date,
+) -> ProjectPlan:
+    """A project that reaches ``until`` on the main line, then ends as ``outcome`` on ``end``."""
+    steps = _path(rng, until, direct_landing=not kind.licensed)
+    reason = rng.choices(*zip(*LOST_REASONS, strict=True))[0]
+    places = rng.sample(COMPETING_LOCATIONS, rng.randint(1, 3))
+    if outcome == "lost":
+        stay = rng.randint(*STAGE_DAYS[until]) if until in STAGE_DAYS else 30
+        steps.append(Step("lost", stay, "确认项目流失"))
+    elif outcome == "hold":
+        steps.append(Step("hold", rng.randint(20, 90), hold_reason=rng.choice(HOLD_REASONS)))
+    start, dates, hours = _dated(rng, steps, end, earliest)
+    before = dates[-2] if len(dates) > 1 else start  # a registration falls after this move
+    low, high = CAPITAL.get(kind.type, (0, 0))
+    capital = _round_capital(rng.uniform(low, high)) if high else None
+    in_dollars = foreign and rng.random() < 0.5
+    if capital and in_dollars:
+        capital = _round_capital(float(capital * USD_PER_10K_CNY))
+    jobs = rng.choice([8, 10, 15, 20, 30, 50, 80, 120, 200])
+    ahead = rng.randint(0, 5)
+    quarter = (today.month - 1) // 3 + ahead
+    expected = {
+        "won": (end.year, (end.month - 1) // 3 + 1),
+        "open": (today.year + quarter // 4, quarter % 4 + 1),
+    }.get(outcome)
+    competing = places if (outcome == "lost" and reason == LostReason.OTHER_LOCATION) else []
+    if not competing and rng.random() < 0.3:
+        competing = places
+    return ProjectPlan(
+        title=title,
+        vehicle=vehicle,
+        outcome=outcome,
+        start=start,
+        steps=steps,
+        dates=dates,
+        hours=hours,
+        note=rng.choice(SOURCES),
+        lost_reason=reason if outcome == "lost" else "",
+        lost_note=LOST_NOTES[reason] % {"place": places[0]} if outcome == "lost" else "",
+        competing=competing,
+        capital=capital,
+        currency=Currency.USD if capital and in_dollars else Currency.CNY,
+        jobs=jobs,
+        expected=expected,
+        registration_lag=min(rng.randint(0, 10), (end - before).days - 1),
+    )
+
+
+def _vehicles(rng: random.Random, kind: Kind, foreign: bool) -> tuple[str, str, str]:
+    """The main vehicle of an institution's case, an earlier attempt's, and a follow-on's."""
+    main = {
+        InstitutionType.REGIONAL_HQ: Vehicle.REGIONAL_HQ,
+        InstitutionType.RD_CENTRE: Vehicle.RD_CENTRE,
+        InstitutionType.LAW_FIRM: Vehicle.REPRESENTATIVE_OFFICE if foreign else Vehicle.BRANCH,
+        InstitutionType.PRIVATE_FUND: Vehicle.WFOE_FUND_MANAGER if foreign else Vehicle.SUBSIDIARY,
+    }.get(kind.type)
+    draw = rng.random()
+    if main is None:
+        main = Vehicle.JOINT_VENTURE if foreign and draw < 0.25 else Vehicle.SUBSIDIARY
+    earlier = Vehicle.BRANCH if main != Vehicle.BRANCH else Vehicle.JOINT_VENTURE
+    later = {
+        InstitutionType.FINANCIAL_LEASING: Vehicle.LEASING_SPV,
+        InstitutionType.PRIVATE_FUND: Vehicle.FUND,
+    }.get(kind.type, Vehicle.OTHER)
+    return main, earlier, later
+
+
+def _plan_history(
+    rng: random.Random,
+    *,
+    kind: Kind,
+    foreign: bool,
+    status: str,
+    registered: bool,
+    brand_zh: str,
+    today: datetime.date,
+    quota: Quota,
+) -> HistoryPlan:
+    """Draw what happened to an institution since 2021, ending at its status today.
+
+    Depends only on the generator, the arguments and the quota, never on the database: the
+    same seed plans the same histories whether or not they are then carried out.
+    """
+    history = HistoryPlan()
+    main, earlier, later = _vehicles(rng, kind, foreign)
+    prefix = brand_zh + ("" if kind.type == InstitutionType.RD_CENTRE else kind.zh)
+    yesterday = today - datetime.timedelta(days=1)
+
+    def plan(
+        vehicle: str, outcome: str, until: str, end: datetime.date, earliest: datetime.date
+    ) -> ProjectPlan:
+        suffix = VEHICLE_PHRASES[vehicle]
+        titles = {p.title for p in history.projects}
+        title = prefix + suffix if prefix + suffix not in titles else prefix + suffix + "(重启)"
+        return _project_plan(
+            rng,
+            title=title,
+            vehicle=vehicle,
+            outcome=outcome,
+            until=until,
+            end=end,
+            earliest=earliest,
+            kind=kind,
+            foreign=foreign,
+            today=today,
+        )
+
+    def open_plan(vehicle: str, earliest: datetime.date, stalled: bool) -> ProjectPlan:
+        stage = rng.choices(*zip(*OPEN_AT, strict=True))[0]
+        held = rng.random() < 0.12 and stage in ("contacted", "negotiating", "committed")
+        since = _days_back(rng, today, 130, 330) if stalled else _days_back(rng, today, 3, 80)
+        since = max(since, earliest + datetime.timedelta(days=30))
+        project = plan(vehicle, "hold" if held else "open", stage, since, earliest)
+        project.stalled = stalled and not held
+        title = NEXT_STEPS["hold" if held else stage]
+        if not project.stalled and rng.random() < 0.6:
+            project.next_follow_up = (title, rng.randint(-6, 28))
+        return project
+
+    def lost_before(main_project: ProjectPlan, chance: float) -> None:
+        end = main_project.start - datetime.timedelta(days=rng.randint(30, 200))
+        draw = rng.random()
+        if draw < chance and end > HISTORY_START + datetime.timedelta(days=90):
+            stage = rng.choice(["lead", "contacted", "negotiating", "committed"])
+            history.projects.insert(0, plan(earlier, "lost", stage, end, HISTORY_START))
+
+    landed_on: datetime.date | None = None  # the registration, in the window or before
+    if status == InstitutionStatus.IN_PIPELINE:
+        if registered:  # a firm registered here before 2021 that sets up something more
+            history.registered_before = True
+            landed_on = _between(rng, datetime.date(2008, 1, 1), datetime.date(2020, 11, 30))
+            history.milestones.append(
+                MilestonePlan(MilestoneKind.REGISTERED, landed_on, note=LEDGER_NOTE)
+            )
+            _plan_after_landing(rng, history, kind, foreign, status, landed_on, False, today)
+        stalled = rng.random() < 0.15
+        project = open_plan(later if registered else main, HISTORY_START, stalled)
+        if quota.confidential < len(CONFIDENTIAL_CODE_NAMES) and rng.random() < 0.2:
+            project.confidential = True
+            project.code_name = CONFIDENTIAL_CODE_NAMES[quota.confidential]
+            quota.confidential += 1
+        history.projects.append(project)
+        lost_before(project, 0.25)
+    elif status == InstitutionStatus.LOST:
+        end = _between(rng, HISTORY_START + datetime.timedelta(days=200), yesterday, 0.8)
+        if rng.random() < RECENT_SHARE[status]:
+            end = today - datetime.timedelta(days=rng.randint(1, 70))
+        stage = rng.choice(["lead", "contacted", "negotiating", "negotiating", "committed"])
+        project = plan(main, "lost", stage, end, HISTORY_START)
+        history.projects.append(project)
+        lost_before(project, 0.3)
+    elif status in (InstitutionStatus.LANDED, InstitutionStatus.AFTERCARE):
+        in_window = status == InstitutionStatus.LANDED or rng.random() < 0.7
+        landed_on = _landing_day(rng, status, today)
+        from_registry = rng.random() < (0.15 if status == InstitutionStatus.LANDED else 0.1)
+        if not in_window:
+            history.registered_before = True
+            history.start_status = status
+            landed_on = _between(rng, datetime.date(2008, 1, 1), datetime.date(2020, 11, 30))
+            history.milestones.append(
+                MilestonePlan(MilestoneKind.REGISTERED, landed_on, note=LEDGER_NOTE)
+            )
+        elif from_registry:
+            history.milestones.append(
+                MilestonePlan(MilestoneKind.REGISTERED, landed_on, note=REGISTRY_NOTE)
+            )
+        else:
+            project = plan(main, "won", "landed", landed_on, HISTORY_START)
+            history.projects.append(project)
+            landed_on = project.end - datetime.timedelta(days=project.registration_lag)
+            lost_before(project, 0.08)
+        by_project = in_window and not from_registry
+        if (
+            kind.type == InstitutionType.SHIPPING
+            and foreign
+            and in_window
+            and quota.shipping_organisations < 4
+        ):
+            history.categories.append("shipping-international-organisations")
+            quota.shipping_organisations += 1
+        _plan_after_landing(rng, history, kind, foreign, status, landed_on, by_project, today)
+        if (
+            not any(m.kind == MilestoneKind.EXITED for m in history.milestones)
+            and rng.random() < 0.18
+        ):
+            start = max(landed_on, HISTORY_START) + datetime.timedelta(days=200)
+            if start < today - datetime.timedelta(days=60):
+                history.projects.append(open_plan(later, start, rng.random() < 0.15))
+    return history
+
+
+def _plan_after_landing(
+    rng: random.Random,
+    history: HistoryPlan,
+    kind: Kind,
+    foreign: bool,
+    status: str,
+    registered_on: datetime.date,
+    by_project: bool,
+    today: datetime.date,
+) -> None:
+    """The licence, the regional-HQ recognition and the exit that may follow a registration."""
+    last = today - datetime.timedelta(days=1)
+    after = registered_on
+    licence_draw, recognition_draw, exit_draw = rng.random(), rng.random(), rng.random()
+    licensed_on = registered_on + datetime.timedelta(days=rng.randint(60, 300))
+    recognised_on = registered_on + datetime.timedelta(days=rng.randint(150, 700))
+    if registered_on <= HISTORY_START:  # a firm here for years, recognised as it grew
+        recognised_on = _between(rng, HISTORY_START + datetime.timedelta(days=60), last)
+    if kind.licensed and licensed_on <= last and licence_draw < 0.95:
+        history.milestones.append(
+            MilestonePlan(
+                MilestoneKind.LICENSED,
+                licensed_on,
+                of_landing=by_project,
+                fields=(("licence_type", LICENCES[kind.type]), ("regulator", kind.regulator)),
+            )
+        )
+        after = max(after, licensed_on)
+    # Multinationals' regional HQs: the investment companies, and some of the others that
+    # run a group's business in China (not representative offices).
+    regional = kind.type == InstitutionType.REGIONAL_HQ and recognition_draw < 0.75
+    grown = kind.type != InstitutionType.LAW_FIRM and recognition_draw < 0.3
+    if foreign and (regional or grown) and recognised_on <= last:
+        if "hq-regional-mnc" not in kind.categories:
+            history.categories.append("hq-regional-mnc")
+        history.milestones.append(
+            MilestonePlan(
+                MilestoneKind.RECOGNISED,
+                recognised_on,
+                of_landing=by_project,
+                fields=(("recognition", RECOGNITION[0]), ("recognised_by", RECOGNITION[1])),
+            )
+        )
+        after = max(after, recognised_on)
+    chance = {InstitutionStatus.AFTERCARE: 0.07, InstitutionStatus.LANDED: 0.02}.get(status, 0)
+    exit_kind, reason = rng.choice(EXITS)
+    earliest = max(
+        after + datetime.timedelta(days=200), HISTORY_START + datetime.timedelta(days=30)
+    )
+    if exit_draw < chance and earliest < last:
+        history.milestones.append(
+            MilestonePlan(
+                MilestoneKind.EXITED,
+                _between(rng, earliest, last),
+                fields=(("exit_kind", exit_kind), ("reason", reason)),
+            )
+        )
+
+
+# ---------------------------------------------------------------- carrying a history out
+
+
+def _at(day: datetime.date, hour: tuple[int, int]) -> datetime.datetime:
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time(*hour)))
+
+
+def _make_history(
+    institution: Institution,
+    history: HistoryPlan,
+    *,
+    stages: dict[str, Stage],
+    owner: User,
+    manager: User,
+    uscc: str,
+    status: str,
+) -> list[Span]:
+    """Carry out a history through the services, oldest first; return the projects' spans.
+
+    The services keep the institution's status, USCC and audit trail; at the end the status
+    is brought to the one the register drew (an aftercare firm was handed over after landing).
+    """
+    pk = institution.pk
+    alone = [m for m in history.milestones if m.kind == MilestoneKind.REGISTERED]
+    for milestone in alone:
+        _record(pk, milestone, project=None, actor=owner, uscc=uscc)
+    spans: list[Span] = []
+    landing = None
+    for plan in sorted(history.projects, key=lambda p: p.start):
+        project = _make_project(pk, plan, stages=stages, owner=owner, manager=manager, uscc=uscc)
+        if plan.outcome == "won":
+            landing = project
+        spans.append(
+            Span(
+                project=project,
+                start=plan.start,
+                end=plan.end if plan.outcome in ("won", "lost") else None,
+                quiet_after=plan.end if plan.stalled else None,
+                next_follow_up=plan.next_follow_up,
+            )
+        )
+    for milestone in history.milestones:
+        if milestone not in alone:
+            project = landing if milestone.of_landing else None
+            _record(pk, milestone, project=project, actor=owner, uscc=uscc)
+    institution.refresh_from_db()
+    if institution.status != status:
+        institution.status = status
+        institution_save(institution=institution, actor=owner)
+    return spans
+
+
+def _record(pk: int, plan: MilestonePlan, *, project: Project | None, actor: User, uscc: str):
+    institution = Institution.objects.get(pk=pk)  # the services may have changed it
+    fields = dict(plan.fields)
+    if plan.kind == MilestoneKind.REGISTERED:
+        fields.update(
+            uscc=institution.uscc or uscc,
+            registered_capital=institution.registered_capital,
+            registered_capital_currency=institution.registered_capital_currency,
+            building=institution.building,
+        )
+    milestone_record(
+        institution=institution,
+        kind=plan.kind,
+        date=plan.date,
+        actor=actor,
+        project=project,
+        note=plan.note,
+        **fields,
+    )
+
+
+def _make_project(
+    pk: int,
+    plan: ProjectPlan,
+    *,
+    stages: dict[str, Stage],
+    owner: User,
+    manager: User,
+    uscc: str,
+) -> Project:
+    institution = Institution.objects.get(pk=pk)
+    year, quarter = plan.expected or (None, None)
+    project = project_create(
+        institution=institution,
+        title=plan.title,
+        actor=owner,
+        note=plan.note,
+        at=_at(plan.start, plan.hours[0]),
+        owner=owner,
+        team_id=institution.team_id,
+        vehicle=plan.vehicle,
+        confidential=plan.confidential,
+        code_name=plan.code_name,
+        competing_locations=plan.competing,
+        expected_registered_capital=plan.capital,
+        expected_registered_capital_currency=plan.currency,
+        expected_jobs=plan.jobs,
+        expected_year=year,
+        expected_quarter=quarter,
+    )
+    for step, day, hour in zip(plan.steps, plan.dates, plan.hours[1:], strict=True):
+        to = stages[step.to]
+        extra: dict = {}
+        actor = owner
+        if to.kind == StageKind.WON:
+            actor = manager  # the team manager confirms a landing
+            has_code = Institution.objects.filter(pk=pk, uscc__isnull=False).exists()
+            extra["registration"] = Registration(
+                date=day - datetime.timedelta(days=plan.registration_lag),
+                uscc="" if has_code else uscc,
+            )
+        elif to.kind == StageKind.LOST:
+            extra.update(lost_reason=plan.lost_reason, lost_note=plan.lost_note)
+        elif to.kind == StageKind.HOLD:
+            extra["hold_reason"] = step.hold_reason
+        project_move(
+            project=project, to=to, actor=actor, note=step.note, at=_at(day, hour), **extra
+        )
+    return project
+
+
+def _span_on(spans: list[Span], day: datetime.date) -> Span | None:
+    """The project alive on ``day``, the latest begun if several."""
+    alive = [s for s in spans if s.start <= day and (s.end is None or day <= s.end)]
+    return max(alive, key=lambda s: s.start) if alive else None
+
+
+def _make_next_follow_ups(institution: Institution, spans: list[Span], owner: User) -> None:
+    """The next step of an open project, unless its interactions left one open already."""
+    today = timezone.localdate()
+    for span in spans:
+        if span.next_follow_up is None or span.end is not None:
+            continue
+        if FollowUp.objects.filter(project=span.project, done=False).exists():
+            continue
+        title, days = span.next_follow_up
+        follow_up_create(
+            actor=owner,
+            title=title,
+            assignee=owner,
+            due_date=today + datetime.timedelta(days=days),
+            institution=institution,
+            project=span.project,
+        )
+
+
+# ---------------------------------------------------------------- measured targets
+
+# Invented quarterly values for the measured targets that publish a baseline or a target,
+# so that the progress page has something to show: (2021 Q1, latest quarter, decimals,
+# whether the figure changes once a year). The two with neither stay empty on purpose.
+MEASUREMENTS = {
+    "licensed-share-of-city": ("60.3", "62.8", 1, False),
+    "international-asset-managers": ("75", "93", 0, False),
+    "financial-leasing-assets": ("11600", "13900", 0, False),
+    "national-factor-markets": ("12", "14", 0, True),
+    "regional-hq-share-of-city": ("16.9", "19.4", 2, False),
+    "shipping-insurance-share": ("74.5", "83.0", 1, False),
+    "retail-sales": ("820", "1080", 0, False),
+    "retail-sales-share-of-city": ("5.1", "5.8", 1, False),
+    "buildings-tax-100m": ("112", "131", 0, True),
+    "buildings-tax-1bn": ("33", "49", 0, True),
+    "buildings-tax-2bn": ("21", "31", 0, True),
+    "buildings-tax-6bn": ("4", "7", 0, True),
+    "buildings-tax-10bn": ("2", "4", 0, True),
+}
+MEASUREMENT_NOTE = "演示数据(虚构)"
+
+
+def seed_measurements(
+    plan: Plan | None, rng: random.Random, *, today: datetime.date, actor: User | None
+) -> int:
+    """Quarterly values of the measured targets up to the last quarter ended; return how many.
+
+    A quarter that already has a value (typed in or imported) keeps it.
+    """
+    if plan is None:
+        return 0
+    targets = {
+        t.code: t
+        for t in Target.objects.filter(plan=plan, kind=Target.Kind.MEASURED, code__in=MEASUREMENTS)
+    }
+    quarters = [
+        (day.year, (day.month - 1) // 3 + 1)
+        for day in quarter_ends(datetime.date(2021, 3, 31), today)
+    ]
+    existing = set(
+        TargetMeasurement.objects.filter(target__in=targets.values()).values_list(
+            "target_id", "year", "quarter"
+        )
+    )
+    last = max(len(quarters) - 1, 1)
+    with actor_as(actor):
+        for code, (first, latest, places, yearly) in MEASUREMENTS.items():
+            low, high = Decimal(first), Decimal(latest)
+            step = Decimal(1).scaleb(-places)
+            for index, (year, quarter) in enumerate(quarters):
+                noise = Decimal(str(rng.gauss(0, 0.015))) * (high - low)
+                position = (year - 2021) * 4 if yearly else index
+                value = low + (high - low) * Decimal(min(position, last)) / last
+                if not yearly and index not in (0, last):
+                    value += noise
+                target = targets.get(code)
+                if target is None or (target.pk, year, quarter) in existing:
+                    continue
+                measurement = TargetMeasurement(
+                    target=target,
+                    year=year,
+                    quarter=quarter,
+                    value=value.quantize(step),
+                    note=MEASUREMENT_NOTE,
+                    recorded_by=actor,
+                )
+                measurement.full_clean()
+                measurement.save()
+    return TargetMeasurement.objects.filter(target__in=targets.values()).count()

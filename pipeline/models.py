@@ -259,6 +259,8 @@ class Project(models.Model):
         ordering = ["-created_at"]
         verbose_name = _("project")
         verbose_name_plural = _("projects")
+        # The funnel's stalled projects and its lists: longest in their stage first.
+        indexes = [models.Index(fields=["stage_entered_at"], name="pipeline_project_entered_idx")]
 
     def __str__(self) -> str:
         return self.code_name if self.confidential else self.title
@@ -325,6 +327,18 @@ class StageChange(models.Model):
         ordering = ["changed_at", "pk"]
         verbose_name = _("stage change")
         verbose_name_plural = _("stage changes")
+        indexes = [
+            # The funnel (docs/funnel.md) reads these from the index alone: each project's
+            # moves in order (time in stage), and the moves into given stages in a period.
+            # Key columns rather than INCLUDE, which SQLite lacks.
+            models.Index(
+                fields=["project", "changed_at", "id", "from_stage", "to_stage"],
+                name="pipeline_sc_history_idx",
+            ),
+            models.Index(
+                fields=["to_stage", "changed_at", "project"], name="pipeline_sc_entered_idx"
+            ),
+        ]
 
     def __str__(self) -> str:
         return "%s → %s" % (self.from_stage or "—", self.to_stage)

@@ -1,18 +1,27 @@
 """Progress against a plan's targets, counted from landing milestones (docs/progress.md).
 
 Count targets are counted here, above ``crm`` and ``plans``, because the counting reads
-both. ``target_progress`` runs a fixed number of queries whatever the number of targets:
-the targets, their categories, the plan's category tree, the milestones with their
-institutions' fields, those institutions' categories, and the measurements (six).
+both. ``plan_progress`` runs six queries whatever the number of targets or milestones:
+the targets, their categories, their measurements, the plan's category tree, the
+institutions with milestones (type, ownership, flags, categories) and the milestones.
+
+The milestones are walked once, in date order, into each milestone kind's list of
+*transitions*: an institution coming in (its first landing of that kind) and going out
+(an exit while it is in). A target then filters its kind's list down to the institutions
+that match it and sweeps it once, reading its value off at each quarter end: the whole
+quarterly series costs one pass, not one count per quarter.
 """
 
 from __future__ import annotations
 
 import datetime
+import gc
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
+from typing import NamedTuple
 
 from django.core.exceptions import ValidationError
 from django.db.models import prefetch_related_objects
@@ -48,6 +57,42 @@ class TargetProgress:
     counted_ids: tuple[int, ...] = ()  # institutions that landed in the window and stayed
     exited_ids: tuple[int, ...] = ()  # counted institutions whose exit was subtracted
 
+    @property
+    def on_pace(self) -> bool | None:
+        """Is the actual pace at least the required one? None when either is unknown."""
+        if self.required_pace is None or self.actual_pace is None:
+            return None
+        return self.actual_pace >= self.required_pace
+
+    @property
+    def projection_meets_target(self) -> bool | None:
+        """Would the projection reach the target, as the target's comparator reads it?"""
+        if self.projection is None or self.target is None:
+            return None
+        if self.comparator == Target.Comparator.GT:
+            return self.projection > self.target
+        return self.projection >= self.target
+
+
+class Counted(NamedTuple):
+    """One institution of a target's drill-down: the milestone date counted, or its exit."""
+
+    institution_id: int
+    date: datetime.date
+    exit_kind: str = ""
+
+
+@dataclass(frozen=True)
+class TargetReport:
+    """One target on the progress pages: its figures, its quarters and who is counted."""
+
+    target: Target
+    progress: TargetProgress
+    series: tuple[tuple[datetime.date, Decimal | None], ...]  # baseline … as-of, ascending
+    counted: tuple[Counted, ...] = ()  # newest landing first
+    exited: tuple[Counted, ...] = ()  # newest exit first
+    measured_in: tuple[int, int] | None = None  # (year, quarter) of a measured target's value
+
 
 # ---------------------------------------------------------------- quarters
 
@@ -63,6 +108,10 @@ def quarter_end(year: int, quarter: int) -> datetime.date:
     return next_month - datetime.timedelta(days=1)
 
 
+def is_quarter_end(day: datetime.date) -> bool:
+    return day == quarter_end(day.year, (day.month - 1) // 3 + 1)
+
+
 def quarter_ends(start: datetime.date, end: datetime.date) -> list[datetime.date]:
     """The quarter ends from ``start`` to ``end``, both included."""
     ends = []
@@ -76,34 +125,56 @@ def quarter_ends(start: datetime.date, end: datetime.date) -> list[datetime.date
         number += 1
 
 
-# ---------------------------------------------------------------- counting
+def series_days(start: datetime.date, end: datetime.date) -> list[datetime.date]:
+    """``start``, every quarter end after it, and ``end``: the points of a progress chart."""
+    days = [start, *(day for day in quarter_ends(start, end) if day > start)]
+    if days[-1] != end:
+        days.append(end)
+    return days
 
 
-@dataclass
-class _Event:
-    date: datetime.date
-    kind: str
+# ---------------------------------------------------------------- loading
+
+
+# A transition: an institution coming in (+1) or going out (-1) of a milestone kind's
+# count, as (date, institution id, delta, exit kind). Plain tuples: there are tens of
+# thousands of them and the sweep reads them in a tight loop.
+_Transition = tuple[datetime.date, int, int, str]
+DATE, INSTITUTION, DELTA, EXIT_KIND = range(4)
+
+# The institution fields a target filters on, as the institutions query gives them.
+TYPE, OWNERSHIP, FLAGS = 1, 2, 3  # the flags follow, one column each (FLAG_FIELDS order)
+FLAG_CODES = tuple(str(flag.value) for flag in FLAG_FIELDS)
 
 
 @dataclass
 class _Landings:
-    """The milestones and institution fields the count targets need, loaded once."""
+    """The transitions and institution fields the count targets need, loaded once."""
 
     plan_children: dict[int | None, list[int]]
-    institutions: dict[int, dict] = field(default_factory=dict)
-    categories: dict[int, set[int]] = field(default_factory=lambda: defaultdict(set))
-    events: dict[int, list[_Event]] = field(default_factory=lambda: defaultdict(list))
+    transitions: dict[str, list[_Transition]] = field(default_factory=dict)
+    institutions: dict[int, tuple] = field(default_factory=dict)  # pk → its query row
+    by_category: dict[int, set[int]] = field(default_factory=dict)  # category → pks
 
-    def qualifies(self, target: Target, institution_id: int, wanted: set[int]) -> bool:
-        """Does the institution match the target's filter? ``wanted``: its category subtrees."""
-        row = self.institutions[institution_id]
-        if target.institution_types and row["institution_type"] not in target.institution_types:
-            return False
-        if target.ownerships and row["ownership"] not in target.ownerships:
-            return False
-        if not all(row[FLAG_FIELDS[flag]] for flag in target.flags):
-            return False
-        return not wanted or bool(wanted & self.categories[institution_id])
+    def members(self, target: Target) -> set[int]:
+        """The institutions (with milestones) that match the target's filter."""
+        wanted = target_category_ids(target, self.plan_children)
+        if wanted:
+            found = set().union(*(self.by_category.get(pk, ()) for pk in wanted))
+        else:
+            found = set(self.institutions)
+        types, ownerships = set(target.institution_types), set(target.ownerships)
+        flags = [FLAGS + FLAG_CODES.index(code) for code in target.flags if code in FLAG_CODES]
+        if not (types or ownerships or flags):
+            return found
+        rows = self.institutions
+        return {
+            pk
+            for pk in found
+            if (not types or rows[pk][TYPE] in types)
+            and (not ownerships or rows[pk][OWNERSHIP] in ownerships)
+            and all(rows[pk][column] for column in flags)
+        }
 
 
 def target_category_ids(target: Target, children: dict[int | None, list[int]]) -> set[int]:
@@ -115,8 +186,26 @@ def target_category_ids(target: Target, children: dict[int | None, list[int]]) -
     return found
 
 
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Pause Python's cycle collector while the counting builds its tuples.
+
+    Loading tens of thousands of milestones allocates as many small tuples, none in a
+    cycle; left running, the collector walks the whole heap several times over them and
+    costs more than the counting itself (docs/progress.md, "Speed").
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def _load_landings(*, plan: Plan, targets: list[Target], until: datetime.date) -> _Landings:
-    """One query for the plan's tree, one for the milestones, one for their categories."""
+    """Three queries: the plan's category tree, the institutions with milestones (with
+    their type, ownership, flags and categories), and the milestones, in date order."""
     children: dict[int | None, list[int]] = {}
     for pk, parent_id in Category.objects.filter(plan=plan).values_list("pk", "parent_id"):
         children.setdefault(parent_id, []).append(pk)
@@ -124,75 +213,119 @@ def _load_landings(*, plan: Plan, targets: list[Target], until: datetime.date) -
     kinds = {t.milestone for t in targets if t.kind == Target.Kind.COUNT and t.milestone}
     if not kinds:
         return landings
-    flag_fields = [f"institution__{name}" for name in FLAG_FIELDS.values()]
     # Milestones of any date: a landing before the baseline is in the baseline, so its
     # exit in the window subtracts; an exit before the baseline is in the baseline too.
     milestones = Milestone.objects.filter(kind__in=kinds | {MilestoneKind.EXITED}, date__lte=until)
-    rows = milestones.values_list(
-        "institution_id",
-        "kind",
+    # One row per institution and category (or one with None): the join gives both at once.
+    rows = (
+        Institution.objects.filter(pk__in=milestones.values("institution_id"))
+        .values_list("pk", "institution_type", "ownership", *FLAG_FIELDS.values(), "categories")
+        .order_by()  # in any order: sorting by name would only cost time
+    )
+    plan_categories = {pk for ids in children.values() for pk in ids}
+    by_category: dict[int, set[int]] = defaultdict(set)
+    institutions = landings.institutions
+    for row in rows:
+        institutions[row[0]] = row
+        if row[-1] in plan_categories:
+            by_category[row[-1]].add(row[0])
+    landings.by_category = dict(by_category)
+    ordered = milestones.values_list("institution_id", "kind", "date", "exit_kind").order_by(
         "date",
-        "institution__institution_type",
-        "institution__ownership",
-        *flag_fields,
-    ).order_by("date", "pk")
-    for institution_id, kind, date, type_, ownership, *flags in rows:
-        landings.events[institution_id].append(_Event(date, kind))
-        landings.institutions[institution_id] = {
-            "institution_type": type_,
-            "ownership": ownership,
-            **dict(zip(FLAG_FIELDS.values(), flags, strict=True)),
-        }
-    links = Institution.categories.through.objects.filter(
-        institution_id__in=milestones.values("institution_id")
-    ).values_list("institution_id", "category_id")
-    for institution_id, category_id in links:
-        landings.categories[institution_id].add(category_id)
+        # On one day the landing comes before the exit: "exited" sorts before the other
+        # kinds, so it comes last in descending order.
+        "-kind",
+        "pk",
+    )
+    transitions: dict[str, list[_Transition]] = {kind: [] for kind in kinds}
+    inside: dict[str, set[int]] = {kind: set() for kind in kinds}
+    baseline, exited = plan.baseline_date, MilestoneKind.EXITED.value
+    for institution_id, kind, date, exit_kind in ordered:
+        if kind == exited:
+            for counted, members in inside.items():
+                if institution_id in members:
+                    members.discard(institution_id)
+                    if date > baseline:
+                        transitions[counted].append((date, institution_id, -1, exit_kind))
+        elif institution_id not in inside[kind]:
+            inside[kind].add(institution_id)
+            if date > baseline:
+                transitions[kind].append((date, institution_id, 1, ""))
+    landings.transitions = transitions
     return landings
+
+
+# ---------------------------------------------------------------- counting
 
 
 @dataclass(frozen=True)
 class _Count:
+    """A count target's tally on one day, and who is behind it."""
+
     landed: int
     exited: int
-    counted_ids: tuple[int, ...]
-    exited_ids: tuple[int, ...]
+    landed_on: dict[int, datetime.date]  # the latest landing in the window, by institution
+    counted_pks: set[int]  # those of ``landed_on`` still counted (for a flow, all)
+    gone: dict[int, _Transition]  # the latest exit subtracted, by institution
+
+    @property
+    def counted_ids(self) -> tuple[int, ...]:
+        return tuple(sorted(self.counted_pks))
+
+    @property
+    def exited_ids(self) -> tuple[int, ...]:
+        return tuple(sorted(self.gone))
+
+    def counted(self) -> tuple[Counted, ...]:
+        """The institutions counted, with the milestone date counted, newest first."""
+        landed_on = self.landed_on
+        found = sorted(((landed_on[pk], pk) for pk in self.counted_pks), reverse=True)
+        return tuple(Counted(pk, date) for date, pk in found)
+
+    def exits(self) -> tuple[Counted, ...]:
+        """The institutions whose exit was subtracted, with its date and kind, newest first."""
+        found = sorted(((t[DATE], pk, t[EXIT_KIND]) for pk, t in self.gone.items()), reverse=True)
+        return tuple(Counted(pk, date, kind) for date, pk, kind in found)
 
 
-def _count(*, target: Target, plan: Plan, landings: _Landings, as_of: datetime.date) -> _Count:
-    """Landings and exits of qualifying institutions in (baseline date, as_of].
+def _sweep(
+    *, target: Target, landings: _Landings, days: Sequence[datetime.date]
+) -> tuple[list[tuple[int, int]], _Count]:
+    """(landings, exits) in (baseline date, day] at each of ``days`` (ascending), in one pass.
 
     Each institution is in or out: a qualifying milestone brings it in (once, however
     many it has), an exit takes it out, and only an exit of an institution that is in
-    subtracts. A milestone on or before the baseline date puts it in the baseline.
+    subtracts. A milestone on or before the baseline date puts it in the baseline. The
+    ``_Count`` returned is the one on the last day.
     """
-    landed = exited = 0
-    counted: list[int] = []
-    gone: list[int] = []
     flow = target.counting == Target.Counting.FLOW
-    wanted = target_category_ids(target, landings.plan_children)
-    for institution_id, events in landings.events.items():
-        if not landings.qualifies(target, institution_id, wanted):
-            continue
-        inside = landed_here = False
-        # On one day the landing comes before the exit.
-        for event in sorted(events, key=lambda e: (e.date, e.kind == MilestoneKind.EXITED)):
-            if event.date > as_of:
-                break
-            in_window = event.date > plan.baseline_date
-            if event.kind == target.milestone and not inside:
-                inside = True
-                if in_window:
-                    landed += 1
-                    landed_here = True
-            elif event.kind == MilestoneKind.EXITED and inside:
-                inside = False
-                if in_window and not flow:  # a flow counts landings; a later exit does not undo one
+    members = landings.members(target)
+    transitions = [
+        t for t in landings.transitions.get(target.milestone, ()) if t[INSTITUTION] in members
+    ]
+    landed = exited = 0
+    landed_on: dict[int, datetime.date] = {}
+    inside: set[int] = set()  # landed in the window and not out since
+    gone: dict[int, _Transition] = {}
+    totals: list[tuple[int, int]] = []
+    position, end = 0, len(transitions)
+    for day in days:
+        while position < end and transitions[position][DATE] <= day:
+            transition = transitions[position]
+            position += 1
+            institution_id = transition[INSTITUTION]
+            if transition[DELTA] > 0:
+                landed += 1
+                landed_on[institution_id] = transition[DATE]
+                inside.add(institution_id)
+            else:
+                inside.discard(institution_id)
+                if not flow:  # a flow counts landings; a later exit does not undo one
                     exited += 1
-                    gone.append(institution_id)
-        if landed_here and (inside or flow):
-            counted.append(institution_id)
-    return _Count(landed, exited, tuple(sorted(counted)), tuple(sorted(set(gone))))
+                    gone[institution_id] = transition
+        totals.append((landed, exited))
+    counted = set(landed_on) if flow else inside
+    return totals, _Count(landed, exited, landed_on, counted, gone)
 
 
 # ---------------------------------------------------------------- values
@@ -205,29 +338,33 @@ def _start(target: Target) -> Decimal | None:
     return target.baseline_value
 
 
-def _measured_value(
-    measurements: Iterable[TargetMeasurement], as_of: datetime.date
-) -> Decimal | None:
-    """The latest quarter's value whose quarter had ended by ``as_of``."""
-    latest = None
-    for m in measurements:
-        if quarter_end(m.year, m.quarter) <= as_of and (
-            latest is None or (m.year, m.quarter) > (latest.year, latest.quarter)
-        ):
-            latest = m
-    return latest.value if latest else None
-
-
-def _value(
-    target: Target, plan: Plan, landings: _Landings, as_of: datetime.date
-) -> tuple[Decimal | None, _Count | None]:
-    if target.kind == Target.Kind.MEASURED:
-        return _measured_value(target.measurements.all(), as_of), None
-    count = _count(target=target, plan=plan, landings=landings, as_of=as_of)
+def _count_values(
+    target: Target, landings: _Landings, days: Sequence[datetime.date]
+) -> tuple[list[Decimal | None], _Count]:
+    """The count target's value on each of ``days``, and the count on the last one."""
+    totals, count = _sweep(target=target, landings=landings, days=days)
     start = _start(target)
-    if start is None:
-        return None, count  # a stock whose baseline is not published
-    return start + count.landed - count.exited, count
+    if start is None:  # a stock whose baseline is not published
+        return [None] * len(days), count
+    return [start + landed - exited for landed, exited in totals], count
+
+
+def _measured_values(
+    measurements: Iterable[TargetMeasurement], days: Sequence[datetime.date]
+) -> list[TargetMeasurement | None]:
+    """On each of ``days`` (ascending), the latest measurement whose quarter had ended."""
+    ordered = sorted(measurements, key=lambda m: (m.year, m.quarter))
+    found: list[TargetMeasurement | None] = []
+    latest, position = None, 0
+    for day in days:
+        while (
+            position < len(ordered)
+            and quarter_end(ordered[position].year, ordered[position].quarter) <= day
+        ):
+            latest = ordered[position]
+            position += 1
+        found.append(latest)
+    return found
 
 
 def _percent(start: Decimal | None, value: Decimal | None, goal: Decimal | None) -> Decimal | None:
@@ -259,9 +396,12 @@ def check_as_of(*, plan: Plan, as_of: datetime.date) -> None:
 
 
 def _progress(
-    target: Target, plan: Plan, landings: _Landings, as_of: datetime.date
+    target: Target,
+    plan: Plan,
+    value: Decimal | None,
+    count: _Count | None,
+    as_of: datetime.date,
 ) -> TargetProgress:
-    value, count = _value(target, plan, landings, as_of)
     start = _start(target)
     goal = target.target_value
     required = _pace(
@@ -294,12 +434,74 @@ def _progress(
     )
 
 
+def _report(
+    target: Target,
+    plan: Plan,
+    landings: _Landings,
+    days: Sequence[datetime.date],
+    listing: bool,
+) -> TargetReport:
+    """The target on each of ``days``; its figures (and, with ``listing``, who) on the last."""
+    as_of = days[-1]
+    if target.kind == Target.Kind.MEASURED:
+        measured = _measured_values(target.measurements.all(), days)
+        values = [m.value if m else None for m in measured]
+        last = measured[-1]
+        return TargetReport(
+            target=target,
+            progress=_progress(target, plan, values[-1], None, as_of),
+            series=tuple(zip(days, values, strict=True)),
+            measured_in=(last.year, last.quarter) if last else None,
+        )
+    values, count = _count_values(target, landings, days)
+    return TargetReport(
+        target=target,
+        progress=_progress(target, plan, values[-1], count, as_of),
+        series=tuple(zip(days, values, strict=True)),
+        counted=count.counted() if listing else (),
+        exited=count.exits() if listing else (),
+    )
+
+
+def _reports(
+    *, plan: Plan, targets: list[Target], days: Sequence[datetime.date], listing: bool
+) -> list[TargetReport]:
+    landings = _load_landings(plan=plan, targets=targets, until=days[-1])
+    return [_report(target, plan, landings, days, listing) for target in targets]
+
+
+def plan_progress(
+    *,
+    plan: Plan,
+    as_of: datetime.date,
+    target_code: str | None = None,
+    series: bool = True,
+    listing: bool = False,
+    with_goal: bool = False,
+) -> list[TargetReport]:
+    """Every target of the plan (or the one named) on ``as_of``, in plan order (six queries).
+
+    With ``series``, each report carries the value at the baseline date, every quarter end
+    since and ``as_of``; without it, only at ``as_of``. With ``listing``, a count target's
+    report lists the institutions counted and those whose exit was subtracted, dated.
+    With ``with_goal``, only the targets that give a target value (the others have no pace
+    to keep), which spares the dashboard the counting of the rest.
+    """
+    check_as_of(plan=plan, as_of=as_of)
+    targets = plan_targets(plan=plan).prefetch_related("measurements")
+    if target_code is not None:
+        targets = targets.filter(code=target_code)
+    if with_goal:
+        targets = targets.filter(target_value__isnull=False)
+    days = series_days(plan.baseline_date, as_of) if series else [as_of]
+    # The landings are freed when _reports returns, before the collector wakes up.
+    with _collector_paused():
+        return _reports(plan=plan, targets=list(targets), days=days, listing=listing)
+
+
 def target_progress(*, plan: Plan, as_of: datetime.date) -> list[TargetProgress]:
     """Every target of the plan on ``as_of``, in plan order (six queries in all)."""
-    check_as_of(plan=plan, as_of=as_of)
-    targets = list(plan_targets(plan=plan).prefetch_related("measurements"))
-    landings = _load_landings(plan=plan, targets=targets, until=as_of)
-    return [_progress(target, plan, landings, as_of) for target in targets]
+    return [report.progress for report in plan_progress(plan=plan, as_of=as_of, series=False)]
 
 
 def quarterly_series(
@@ -310,5 +512,9 @@ def quarterly_series(
     prefetch_related_objects([target], "categories", "measurements")
     end = min(end, timezone.localdate())
     start = max(start, plan.baseline_date)
-    landings = _load_landings(plan=plan, targets=[target], until=end)
-    return [(day, _value(target, plan, landings, day)[0]) for day in quarter_ends(start, end)]
+    days = quarter_ends(start, end)
+    if not days:
+        return []
+    with _collector_paused():
+        report = _reports(plan=plan, targets=[target], days=days, listing=False)[0]
+    return list(report.series)

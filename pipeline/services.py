@@ -110,6 +110,18 @@ def _institution_follow(
 # ---------------------------------------------------------------- create and update
 
 
+def _when(at: datetime.datetime | None) -> datetime.datetime:
+    """When a change happened: now, or an earlier moment a history gives (never the future)."""
+    now = timezone.now()
+    if at is None:
+        return now
+    if timezone.is_naive(at):
+        at = timezone.make_aware(at)
+    if at > now:
+        raise ValidationError(_("A change cannot be dated in the future."))
+    return at
+
+
 def _check_fields(fields: dict[str, Any]) -> None:
     kept = SERVICE_FIELDS & set(fields)
     if kept:
@@ -124,21 +136,23 @@ def project_create(
     actor: User,
     categories: Iterable[Category] | None = None,
     note: str = "",
+    at: datetime.datetime | None = None,
     **fields: Any,
 ) -> Project:
     """Create a project at the first open stage, its creation the first entry of its history.
 
     Without ``categories`` it takes the institution's; without an owner, the actor's; without
-    a team, the one its records would belong to (``crm.services.record_team_id``).
+    a team, the one its records would belong to (``crm.services.record_team_id``). ``at``
+    dates a project begun earlier (a ledger's history, the demo); it cannot be in the future.
     """
     _check_fields(fields)
+    now = _when(at)
     stage = first_open_stage()
     if stage is None:
         raise ValidationError(_("There is no open stage for a new project to start at."))
     fields.setdefault("owner", actor)
     if "team" not in fields and "team_id" not in fields:
         fields["team_id"] = record_team_id(actor=actor, institution=institution)
-    now = timezone.now()
     project = Project(
         institution=institution,
         title=title,
@@ -150,6 +164,9 @@ def project_create(
     project.full_clean()
     with actor_as(actor):
         project.save()
+        if at is not None:  # created_at is auto_now_add: date it as the history says
+            Project.objects.filter(pk=project.pk).update(created_at=now)
+            project.created_at = now
         project.categories.set(
             institution.categories.all() if categories is None else list(categories)
         )
@@ -231,15 +248,24 @@ def project_move(
     lost_reason: str = "",
     lost_note: str = "",
     hold_reason: str = "",
+    at: datetime.datetime | None = None,
 ) -> StageChange:
     """Move a project to another stage and keep the change in its history.
 
     Landing (a won stage) needs a registration date and a USCC; losing needs a reason.
     Moving back is allowed and recorded like any other move; staying put is refused.
+    ``at`` dates a move made earlier (a ledger's history, the demo): not in the future, and
+    not before the project's last move, so that the history stays in order.
     """
+    now = _when(at)
     locked = Project.objects.select_for_update().select_related("stage").get(pk=project.pk)
     if locked.stage_id == to.pk:
         raise ValidationError(_("The project is already at the stage %(stage)s.") % {"stage": to})
+    if now < locked.stage_entered_at:
+        raise ValidationError(
+            _("A move cannot be dated before the project's last move, on %(date)s.")
+            % {"date": timezone.localtime(locked.stage_entered_at).strftime("%Y-%m-%d %H:%M")}
+        )
     institution = Institution.objects.get(pk=locked.institution_id)
     errors: dict[str, str] = {}
     uscc = registration_date = None
@@ -258,7 +284,6 @@ def project_move(
         raise ValidationError(errors)
 
     undoes_landing = locked.stage.kind == StageKind.WON
-    now = timezone.now()
     change = StageChange(
         project=locked,
         from_stage=locked.stage,

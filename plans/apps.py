@@ -9,12 +9,12 @@ class PlansConfig(AppConfig):
     verbose_name = _("Plans")
 
     def ready(self) -> None:
-        from auditlog.registry import auditlog
+        from core.audit import register as audit_register
 
         from .models import Category, Plan, Target, TargetMeasurement
 
         # Plans are data the office reports against: every change is kept, file loads too.
-        auditlog.register(Plan)
-        auditlog.register(Category)
-        auditlog.register(Target, m2m_fields={"categories"})
-        auditlog.register(TargetMeasurement)
+        audit_register(Plan)
+        audit_register(Category)
+        audit_register(Target, m2m_fields={"categories"})
+        audit_register(TargetMeasurement)

@@ -14,6 +14,9 @@ import pytest
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from crm.services import milestone_record
+from plans.services import plan_load_file
+from tests.conftest import PLAN_FILE
 from tests.world import World
 
 PEOPLE = ["anonymous", "officer_a", "officer_b", "manager_a", "analyst", "viewer", "admin"]
@@ -78,6 +81,61 @@ ROUTES: dict[str, tuple[Args, str, dict[str, int]]] = {
     "crm:autocomplete_institutions": (NO_ARGS, "get", everyone(OK)),
     "pipeline:project_list": (NO_ARGS, "get", everyone(OK)),
     "pipeline:project_detail": (lambda w: [w.project.pk], "get", only(TEAM_A_VIEW, 404)),
+    # -- projects, board, moves (pipeline/views.py)
+    "pipeline:project_create": (
+        NO_ARGS,
+        "get",
+        only({"officer_a": OK, "officer_b": OK, "manager_a": OK, "admin": OK}, 403),
+    ),
+    # The owner, the team's officers and manager, admins; the analyst reads but may not.
+    "pipeline:project_edit": (
+        lambda w: [w.project.pk],
+        "get",
+        only({**EDITORS, "analyst": 403}, 404),
+    ),
+    "pipeline:project_move": (
+        lambda w: [w.project.pk],
+        "get",
+        only({**EDITORS, "analyst": 403}, 404),
+    ),
+    "pipeline:board": (NO_ARGS, "get", everyone(OK)),
+    # -- funnel (pipeline/funnel_views.py)
+    # Counts and lists are scoped to each person's projects: team B and viewers see zeros.
+    "pipeline:funnel": (NO_ARGS, "get", everyone(OK)),
+    "pipeline:funnel_projects": (NO_ARGS, "get", everyone(OK)),  # no list named: a message
+    # -- progress and milestones (pipeline/progress_views.py, crm milestone views)
+    # Every member of staff reads progress; with no plan loaded, the index says so (200).
+    "pipeline:progress_index": (NO_ARGS, "get", everyone(OK)),
+    "pipeline:progress": (
+        lambda w: [plan_load_file(path=PLAN_FILE).plan.code],
+        "get",
+        everyone(OK),
+    ),
+    "pipeline:progress_target": (
+        lambda w: [plan_load_file(path=PLAN_FILE).plan.code, "financial-institutions"],
+        "get",
+        everyone(OK),
+    ),
+    # The owner, the institution's team, analysts and admins record a landing.
+    "crm:milestone_create": (
+        lambda w: [w.institution.pk],
+        "get",
+        only({**EDITORS, "analyst": OK}, 403),
+    ),
+    # Its recorder (here the admin, who comes last and so deletes it) and admins delete one.
+    "crm:milestone_delete": (
+        lambda w: [
+            milestone_record(
+                institution=w.institution,
+                kind="exited",
+                date=w.interaction.date,
+                actor=w.people["admin"],
+                exit_kind="moved-out",
+            ).pk
+        ],
+        "post",
+        only({"admin": 302}, 403),
+    ),
     "accounts:two_factor": (NO_ARGS, "get", everyone(OK)),
     "accounts:two_factor_off": (NO_ARGS, "post", everyone(302)),
     "accounts:otp_verify": (NO_ARGS, "get", everyone(302)),  # nothing to verify: go home

@@ -30,3 +30,11 @@ def or_not_published(value: object) -> str:
     if value is None or value == "":
         return _("not published")
     return plan_number(value)
+
+
+@register.filter
+def audit_changes(entry: object) -> list[tuple[str, str, str]]:
+    """An audit entry's changes as (label, before, after) rows (core.audit.changes_shown)."""
+    from core.audit import changes_shown
+
+    return changes_shown(entry)

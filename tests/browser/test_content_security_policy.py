@@ -2,9 +2,17 @@
 
 from __future__ import annotations
 
+import datetime
+
 from accounts.models import Role
 from tests.browser.conftest import log_in
-from tests.factories import InstitutionFactory, MembershipFactory, UserFactory
+from tests.factories import (
+    InstitutionFactory,
+    MembershipFactory,
+    ProjectFactory,
+    UserFactory,
+    milestone,
+)
 
 # Recorded in the page itself: Chromium also prints each violation to the console, but
 # the event names the directive, which makes a failure easy to read.
@@ -19,7 +27,9 @@ document.addEventListener("securitypolicyviolation", (event) => {
 def test_the_main_pages_raise_no_console_error_or_policy_violation(page, plan, transactional_db):
     officer = UserFactory(username="li.na", display_name="李娜")
     MembershipFactory(user=officer, role=Role.OFFICER)
-    institution = InstitutionFactory()
+    institution = InstitutionFactory(owner=officer)
+    project = ProjectFactory(owner=officer, institution=institution)
+    milestone(InstitutionFactory(), "registered", datetime.date(2023, 5, 4))
     problems: list[str] = []
     page.on(
         "console",
@@ -40,6 +50,15 @@ def test_the_main_pages_raise_no_console_error_or_policy_violation(page, plan, t
         "/crm/my-work/",
         "/crm/institutions/new/",
         "/accounts/two-factor/",
+        # The pipeline's pages, with their charts (ECharts draws on a canvas).
+        "/pipeline/board/",
+        "/pipeline/projects/",
+        f"/pipeline/projects/{project.pk}/",
+        f"/pipeline/projects/{project.pk}/edit/",
+        "/pipeline/funnel/",
+        f"/pipeline/progress/{plan.code}/",
+        f"/pipeline/progress/{plan.code}/financial-institutions/",
+        f"/crm/institutions/{institution.pk}/milestones/new/",
     ]
     for url in urls:
         response = page.goto(url)
@@ -54,5 +73,9 @@ def test_the_main_pages_raise_no_console_error_or_policy_violation(page, plan, t
     page.locator(".ts-dropdown .option", has_text="李娜").wait_for()
     page.goto("/accounts/two-factor/")
     assert page.get_by_test_id("totp-qr").evaluate("img => img.naturalWidth") > 0
+    # A chart's tooltip on hover (rendered on the canvas, not as styled HTML).
+    page.goto("/")
+    chart = page.locator("[data-chart=pipeline-chart] canvas").first
+    chart.hover()
     problems += [f"late: CSP violation {v}" for v in page.evaluate("window.__cspViolations")]
     assert problems == []

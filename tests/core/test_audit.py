@@ -105,3 +105,22 @@ def test_admins_search_the_trail_by_user_model_and_date(client, world):
     empty = client.get(reverse("audit"), {"actor": officer.pk, "until": yesterday})
     assert list(empty.context["page"].object_list) == []
     assert client.get(reverse("audit"), {"since": "garbage", "page": "x"}).status_code == 200
+
+
+def test_the_history_reads_as_a_person_would_write_it(plan, user):
+    from core.audit import changes_shown, history_of
+    from pipeline.services import project_create
+    from plans.models import Category
+
+    institution = InstitutionFactory(owner=user)
+    project = project_create(institution=institution, title="设立资管子公司", actor=user)
+    project.categories.set([Category.objects.get(plan=plan, code="finance-public-fund")])
+    (tagged, created) = history_of(project)
+    # A many-to-many change lists what was added, not auditlog's raw JSON.
+    assert changes_shown(tagged) == [("规划类别", "", "+ 公募基金")]
+    shown = {label: after for label, _, after in changes_shown(created)}
+    assert shown["项目名称"] == "设立资管子公司"
+    # Related records and bookkeeping are not "fields" of the project.
+    assert not {"follow_ups", "Follow_ups", "版本", "ID"} & set(shown)
+    assert all("None" not in after for after in shown.values())
+    assert "follow_ups" not in created.changes_dict  # not even stored

@@ -362,3 +362,33 @@ def test_landing_records_the_registration_that_the_plans_targets_count(officer, 
     project_move(project=project, to=stage("registering"), actor=officer, note="误操作")
     assert not Milestone.objects.filter(project=project).exists()
     assert financial_institutions(today).value == before
+
+
+def test_a_history_from_a_ledger_keeps_its_dates(officer):
+    begun = timezone.make_aware(datetime.datetime(2022, 3, 1, 10, 0))
+    project = project_create(
+        institution=InstitutionFactory(owner=officer), title="租赁SPV", actor=officer, at=begun
+    )
+    moved = begun + datetime.timedelta(days=40)
+    change = project_move(project=project, to=stage("contacted"), actor=officer, at=moved)
+    assert project.created_at == begun
+    assert [c.changed_at for c in project.stage_changes.all()] == [begun, moved]
+    assert change.changed_at == moved and project.stage_entered_at == moved
+
+
+def test_a_move_cannot_be_dated_in_the_future_or_before_the_last_move(project, officer):
+    with translation.override("en"), pytest.raises(ValidationError, match="future"):
+        project_move(
+            project=project,
+            to=stage("contacted"),
+            actor=officer,
+            at=timezone.now() + datetime.timedelta(hours=1),
+        )
+    with translation.override("en"), pytest.raises(ValidationError, match="last move"):
+        project_move(
+            project=project,
+            to=stage("contacted"),
+            actor=officer,
+            at=project.stage_entered_at - datetime.timedelta(days=1),
+        )
+    assert project.stage_changes.count() == 1

@@ -1,0 +1,32 @@
+"""What the bench scripts print about a page's queries (--show-sql, --explain)."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+
+def p95(ordered: Sequence[float]) -> float:
+    """The 95th percentile of sorted timings, by nearest rank."""
+    return ordered[max(0, math.ceil(0.95 * len(ordered)) - 1)]
+
+
+def print_queries(
+    queries: Sequence[dict], *, heading: str, show_sql: bool, explain: bool, explain_ms: float
+) -> None:
+    """Print each query (``show_sql``) and EXPLAIN ANALYZE the slow SELECTs (``explain``)."""
+    from django.db import connection
+
+    if not (show_sql or explain):
+        return
+    print(f"\n### {heading}\n")
+    for i, query in enumerate(queries, 1):
+        ms = float(query["time"]) * 1000
+        if show_sql:
+            print(f"-- [{i}] {ms:.1f} ms\n{query['sql']}\n")
+        if explain and ms >= explain_ms and query["sql"].lstrip().upper().startswith("SELECT"):
+            if not show_sql:
+                print(f"-- [{i}] {ms:.1f} ms\n{query['sql']}\n")
+            with connection.cursor() as cursor:
+                cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + query["sql"])
+                print("\n".join(row[0] for row in cursor.fetchall()) + "\n")
