@@ -9,6 +9,8 @@ trail as well (``scrub``), or the trail would keep what the erasure removed.
 
 from __future__ import annotations
 
+import datetime
+import json
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -18,12 +20,56 @@ from auditlog.models import LogEntry
 from auditlog.registry import auditlog
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import FieldDoesNotExist
+from django.db import models
 from django.db.models import Model
+from django.utils import timezone
+from django.utils.dateparse import parse_date, parse_datetime
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext_lazy
 
 ERASED = "[erased]"
 # Kept in the trail (edit conflicts read "version"), but nothing a reader needs to see.
 UNSHOWN = frozenset({"id", "version", "created_at", "updated_at"})
 M2M_SIGNS = {"add": "+", "delete": "−", "clear": "∅"}
+ACTIONS = {
+    LogEntry.Action.CREATE: pgettext_lazy("audit action", "Created"),
+    LogEntry.Action.UPDATE: pgettext_lazy("audit action", "Changed"),
+    LogEntry.Action.DELETE: pgettext_lazy("audit action", "Deleted"),
+    LogEntry.Action.ACCESS: pgettext_lazy("audit action", "Viewed"),
+}
+
+
+def action_label(entry: LogEntry) -> str:
+    """What happened, in the reader's language (auditlog's own labels are English only)."""
+    return str(ACTIONS.get(entry.action, entry.get_action_display()))
+
+
+def _readable(field: Any, raw: Any, shown: Any) -> str:
+    """One logged value as the pages write it: 是/否, Y-m-d, lists joined, nothing for None."""
+    if raw in (None, "None", "", "[]") or raw == []:
+        return ""
+    if isinstance(field, models.BooleanField):
+        return _("yes") if str(raw) in ("True", "true") else _("no")
+    if isinstance(field, models.DateTimeField):
+        moment = parse_datetime(str(raw))
+        if moment is not None:
+            if timezone.is_naive(moment):  # auditlog keeps UTC without saying so
+                moment = moment.replace(tzinfo=datetime.UTC)
+            return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M")
+    elif isinstance(field, models.DateField):
+        day = parse_date(str(raw)[:10])
+        if day is not None:
+            return day.isoformat()
+    if isinstance(field, models.JSONField):
+        items = raw
+        if isinstance(raw, str):
+            try:
+                items = json.loads(raw.replace("'", '"'))
+            except ValueError:
+                items = raw
+        if isinstance(items, list):
+            return "、".join(map(str, items))
+    return "" if shown in (None, "None") else str(shown)
 
 
 def register(model: type[Model], **options: Any) -> None:
@@ -64,10 +110,11 @@ def changes_shown(entry: LogEntry) -> list[tuple[str, str, str]]:
                 (label, "", "%s %s" % (sign, ", ".join(map(str, values.get("objects", [])))))
             )
             continue
-        before, after = (
-            "" if v in (None, "None") else str(v) for v in [*display.get(label, values), "", ""][:2]
-        )
-        shown.append((label, before, after))
+        raw = [*values, None, None][:2] if isinstance(values, list) else [None, values]
+        display_values = [*display.get(label, raw), None, None][:2]
+        before, after = (_readable(field, r, d) for r, d in zip(raw, display_values, strict=True))
+        if before or after:
+            shown.append((label, before, after))
     return shown
 
 

@@ -11,6 +11,7 @@ from decimal import Decimal
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class Currency(models.TextChoices):
@@ -22,6 +23,25 @@ class Currency(models.TextChoices):
     JPY = "JPY", _("Japanese yen (JPY)")
     SGD = "SGD", _("Singapore dollar (SGD)")
     CHF = "CHF", _("Swiss franc (CHF)")
+
+
+# How an amount in ten-thousands reads after the number: 5,000 万元 / 5,000 万美元.
+WAN_UNITS = {
+    Currency.CNY: pgettext_lazy("amount in ten-thousands", "ten-thousand yuan"),
+    Currency.USD: pgettext_lazy("amount in ten-thousands", "ten-thousand USD"),
+    Currency.HKD: pgettext_lazy("amount in ten-thousands", "ten-thousand HKD"),
+    Currency.EUR: pgettext_lazy("amount in ten-thousands", "ten-thousand EUR"),
+    Currency.GBP: pgettext_lazy("amount in ten-thousands", "ten-thousand GBP"),
+    Currency.JPY: pgettext_lazy("amount in ten-thousands", "ten-thousand JPY"),
+    Currency.SGD: pgettext_lazy("amount in ten-thousands", "ten-thousand SGD"),
+    Currency.CHF: pgettext_lazy("amount in ten-thousands", "ten-thousand CHF"),
+}
+
+
+def wan_unit(currency: str) -> str:
+    """The unit written after an amount in ten-thousands of ``currency``."""
+    unit = WAN_UNITS.get(currency)
+    return str(unit) if unit is not None else "× 10,000 %s" % currency
 
 
 def amount_field(verbose_name: str) -> models.DecimalField:

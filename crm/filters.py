@@ -135,7 +135,8 @@ class InstitutionFilter(SidebarFilterSet):
         self.filters["building"].queryset = buildings_visible_to(user)
         # One query serves the select, its validation and the sub-category lookup.
         self.categories = category_index(user=user)
-        self.filters["category"].extra["choices"] = self.categories.choices
+        # An empty first choice: without it a submitted form would filter by the first category.
+        self.filters["category"].extra["choices"] = [("", "---------"), *self.categories.choices]
 
     def filter_search(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         return institutions_matching(queryset, value)

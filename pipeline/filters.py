@@ -136,7 +136,8 @@ class ProjectFilter(SidebarFilterSet):
         self.filters["owner"].queryset = users_choosable_by(user)
         # One query serves the select, its validation and the sub-category lookup.
         self.categories = category_index(user=user)
-        self.filters["category"].extra["choices"] = self.categories.choices
+        # An empty first choice: without it a submitted form would filter by the first category.
+        self.filters["category"].extra["choices"] = [("", "---------"), *self.categories.choices]
 
     def filter_search(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         """Named projects match on title, code name and institution; the others on code name."""

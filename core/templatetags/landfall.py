@@ -38,3 +38,23 @@ def audit_changes(entry: object) -> list[tuple[str, str, str]]:
     from core.audit import changes_shown
 
     return changes_shown(entry)
+
+
+@register.filter
+def wan(amount: object, currency: str = "CNY") -> str:
+    """An amount kept in ten-thousands, with its unit: 5,000 万元 / 5,500 万美元."""
+    from django.template.defaultfilters import floatformat
+
+    from core.money import wan_unit
+
+    if amount is None or amount == "":
+        return ""
+    return "%s %s" % (floatformat(amount, "-2g"), wan_unit(currency or "CNY"))
+
+
+@register.filter
+def audit_action(entry: object) -> str:
+    """An audit entry's action in the reader's language (core.audit.action_label)."""
+    from core.audit import action_label
+
+    return action_label(entry)

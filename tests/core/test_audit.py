@@ -124,3 +124,27 @@ def test_the_history_reads_as_a_person_would_write_it(plan, user):
     assert not {"follow_ups", "Follow_ups", "版本", "ID"} & set(shown)
     assert all("None" not in after for after in shown.values())
     assert "follow_ups" not in created.changes_dict  # not even stored
+
+
+def test_logged_values_read_like_the_pages(plan, user):
+    from core.audit import action_label, changes_shown, history_of
+    from crm.services import EditConflict  # noqa: F401  (the version stays in the trail)
+    from pipeline.services import project_create, project_update
+
+    project = project_create(
+        institution=InstitutionFactory(owner=user), title="设立租赁SPV", actor=user
+    )
+    project_update(
+        project=project,
+        actor=user,
+        expected_version=project.version,
+        confidential=True,
+        code_name="白鹭",
+        competing_locations=["北京", "新加坡"],
+    )
+    changed = history_of(project).first()
+    assert action_label(changed) == "修改"
+    shown = {label: (before, after) for label, before, after in changes_shown(changed)}
+    assert shown["保密"] == ("否", "是")
+    assert shown["竞争地区"] == ("", "北京、新加坡")
+    assert "version" in changed.changes_dict  # kept for edit conflicts, not shown

@@ -470,3 +470,16 @@ def test_the_country_filter_keeps_the_chosen_country(client_in):
     page = client_in.get(reverse("crm:institution_list"), {"country": "GB"}).content.decode()
     assert 'value="GB" selected' in page
     assert "英国机构" in page and "美国机构" not in page
+
+
+def test_the_category_filter_starts_empty_so_a_search_is_not_narrowed(client_in, plan):
+    from tests.factories import InstitutionFactory
+
+    InstitutionFactory(name_zh="瀚海资产管理有限公司")
+    page = client_in.get(reverse("crm:institution_list")).content.decode()
+    select = page[page.index('name="category"') :]
+    first_option = select[select.index("<option") : select.index("</option>")]
+    assert 'value=""' in first_option
+    # The form as a browser sends it, every field at its first option, still finds the firm.
+    found = client_in.get(reverse("crm:institution_list"), {"q": "瀚海", "category": ""})
+    assert "瀚海资产管理有限公司" in found.content.decode()
