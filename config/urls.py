@@ -13,6 +13,7 @@ urlpatterns = [
     path("plans/", include("plans.urls")),
     path("crm/", include("crm.urls")),
     path("pipeline/", include("pipeline.urls")),
+    path("spreadsheets/", include("spreadsheets.urls")),
     path("audit/", audit_views.audit_search, name="audit"),
     path("admin/", admin.site.urls),
 ]

@@ -140,6 +140,12 @@ ROUTES: dict[str, tuple[Args, str, dict[str, int]]] = {
     "accounts:two_factor_off": (NO_ARGS, "post", everyone(302)),
     "accounts:otp_verify": (NO_ARGS, "get", everyone(302)),  # nothing to verify: go home
     "accounts:logout": (NO_ARGS, "post", everyone(302)),
+    # -- spreadsheets
+    # An export is its list: whoever opens the list exports it, scoped to what they see
+    # (team B and viewers get a workbook without team A's projects).
+    "spreadsheets:list_export": (lambda w: ["projects"], "get", everyone(OK)),
+    # The tally's form; its workbook holds only what each person sees.
+    "spreadsheets:tally": (NO_ARGS, "get", everyone(OK)),
 }
 # Reachable signed out, by design.
 PUBLIC = {

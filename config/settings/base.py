@@ -208,6 +208,16 @@ AUDITLOG_STORE_JSON_CHANGES = True
 # The register: "My work" lists an officer's institutions not contacted for this many days.
 LANDFALL_STALE_DAYS = env.int("LANDFALL_STALE_DAYS", default=30)
 
+# Imports (spreadsheets/reading.py): an uploaded file past any of these is refused with a
+# message before it is read (docs/spreadsheets-reading.md, "Guards").
+LANDFALL_IMPORT_MAX_BYTES = env.int("LANDFALL_IMPORT_MAX_BYTES", default=20 * 1024 * 1024)
+LANDFALL_IMPORT_MAX_UNCOMPRESSED = env.int(
+    "LANDFALL_IMPORT_MAX_UNCOMPRESSED", default=200 * 1024 * 1024
+)
+LANDFALL_IMPORT_MAX_RATIO = env.int("LANDFALL_IMPORT_MAX_RATIO", default=100)
+LANDFALL_IMPORT_MAX_COLUMNS = env.int("LANDFALL_IMPORT_MAX_COLUMNS", default=100)
+LANDFALL_IMPORT_MAX_ROWS = env.int("LANDFALL_IMPORT_MAX_ROWS", default=500_000)
+
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", default="")
 CELERY_RESULT_BACKEND = env("CELERY_RESULT_BACKEND", default="")
 CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
