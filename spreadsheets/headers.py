@@ -274,7 +274,9 @@ SYNONYMS: dict[str, dict[str, tuple[str, ...]]] = {
 KINDS = tuple(SYNONYMS)
 
 # Columns every ledger has that no field takes: a row number is not data.
-IGNORED = ("序号", "序", "编号", "行号", "序列号", "No.", "#", "S/N", "Number", "Nr.")
+# The list export's last-contact date is derived from interactions, never imported.
+IGNORED = ("序号", "序", "编号", "行号", "序列号", "No.", "#", "S/N", "Number", "Nr.",
+           "最近接洽", "Last contact")  # fmt: skip
 
 # ------------------------------------------------------------------ matching
 

@@ -1,0 +1,755 @@
+"""The import engine: a ledger's rows into the register, through its services.
+
+:func:`run_import` reads a :class:`~spreadsheets.reading.Workbook`, finds the header row
+and the column mapping (``headers``) unless given, reads every cell (``values``), matches
+each row to the register by USCC, then LEI, then normalised name (the rules of
+``crm.selectors.institution_duplicates``), decides what the row would do and, unless it is
+a dry run, applies it in one transaction. The wizard and the Celery job drive it with
+``progress`` and ``cancelled``; ``manage.py import_workbook`` runs it from the shell.
+
+The rules (docs/spreadsheets-importing.md):
+
+- A row is *created*, *updated* (only the fields that differ; an empty cell never blanks
+  a field), *unchanged*, a *duplicate* of an earlier row of the same file (reported, not
+  applied) or *failed* (any cell error; the row is not applied).
+- ``all_or_nothing`` (the default): when any row failed, nothing is written. Without it
+  the good rows are written and the failed ones reported. An unexpected error, or
+  cancelling, rolls everything back either way.
+- An import never deletes: categories and aliases in the file are added to the record's.
+- Blank rows and totals rows (合计, 总计, 小计 in the first cells) are skipped silently.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable, Iterable
+from contextlib import suppress
+from dataclasses import dataclass, field
+from decimal import Decimal
+from functools import lru_cache
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from accounts.models import Team, User
+from core.audit import actor_as
+from core.money import Currency
+from crm import services as crm_services
+from crm.identifiers import check_lei, check_uscc
+from crm.models import (
+    Contact,
+    Institution,
+    InstitutionAlias,
+    InstitutionStatus,
+    InstitutionType,
+    LawfulBasis,
+    Ownership,
+    Regulator,
+)
+from crm.names import normalise_name
+from crm.selectors import buildings_visible_to, users_choosable_by
+from plans.selectors import category_index
+
+from .headers import auto_map, find_header_row, normalise_header, unit_hint_above, unit_hints
+from .reading import Workbook
+from .values import (
+    CellError,
+    is_blank,
+    match_categories,
+    normalise_text,
+    parse_amount,
+    parse_bool,
+    parse_choice,
+    parse_country,
+    split_multi,
+)
+
+__all__ = [
+    "ACTIONS",
+    "ImportCancelled",
+    "ImportResult",
+    "RowError",
+    "RowOutcome",
+    "UnsupportedKind",
+    "error_workbook",
+    "run_import",
+]
+
+CREATE, UPDATE, UNCHANGED, DUPLICATE, FAILED = (
+    "create",
+    "update",
+    "unchanged",
+    "duplicate",
+    "failed",
+)
+ACTIONS = (CREATE, UPDATE, UNCHANGED, DUPLICATE, FAILED)
+BATCH = 500  # rows between progress reports and cancel checks; also the write batch
+TOTALS = ("合计", "总计", "小计", "总额", "total", "subtotal", "grand total", "sum")
+
+
+class ImportCancelled(Exception):
+    """The user cancelled the import; everything it wrote is rolled back."""
+
+
+class UnsupportedKind(ValueError):
+    """No importer is written for this kind yet."""
+
+
+@dataclass
+class RowError:
+    """One reason a row cannot be imported: Excel row number, column header, value, reason."""
+
+    row: int
+    column: str
+    value: str
+    reason: str
+
+
+@dataclass
+class RowOutcome:
+    """What one data row does (or would do, in a dry run)."""
+
+    row: int  # the Excel row number, 1-based
+    action: str  # one of ACTIONS
+    errors: list[RowError] = field(default_factory=list)
+    label: str = ""  # the institution's name, as the preview shows it
+
+
+@dataclass
+class ImportResult:
+    kind: str
+    dry_run: bool
+    outcomes: list[RowOutcome]
+    header_row: int  # index in the sheet's rows (0-based), as find_header_row gives it
+    mapping: dict[int, str]
+    written: bool = False  # whether anything was applied (False on a dry run or a refusal)
+
+    @property
+    def counts(self) -> dict[str, int]:
+        counts = dict.fromkeys(ACTIONS, 0)
+        for outcome in self.outcomes:
+            counts[outcome.action] += 1
+        return counts
+
+    @property
+    def failed(self) -> list[RowOutcome]:
+        return [o for o in self.outcomes if o.action == FAILED]
+
+
+# ------------------------------------------------------------------ the run
+
+
+def run_import(
+    *,
+    kind: str,
+    workbook: Workbook,
+    user: User,
+    sheet: str | None = None,
+    header_row: int | None = None,
+    mapping: dict[int, str] | None = None,
+    dry_run: bool = False,
+    all_or_nothing: bool = True,
+    progress: Callable[[int, int], None] | None = None,
+    cancelled: Callable[[], bool] | None = None,
+) -> ImportResult:
+    """Import the rows of one sheet of ``workbook`` as ``kind``, acting as ``user``.
+
+    Raises ``HeaderRowNotFound`` (a ``CellError``) when no header row is found,
+    :class:`ImportCancelled` when ``cancelled()`` says so (nothing is written) and
+    :class:`UnsupportedKind` for a kind without an importer.
+    """
+    if kind not in IMPORTERS:
+        raise UnsupportedKind(kind)
+    rows = list(workbook.rows(sheet))
+    if header_row is None:
+        header_row = find_header_row(kind, rows)
+    headers = rows[header_row] if header_row < len(rows) else []
+    if mapping is None:
+        mapping = auto_map(kind, headers)
+    importer = IMPORTERS[kind](user=user, rows=rows, header_row=header_row, mapping=mapping)
+    data = rows[header_row + 1 :]
+    total = len(data)
+    result = ImportResult(kind, dry_run, [], header_row, mapping)
+
+    def checkpoint(done: int) -> None:
+        if cancelled is not None and cancelled():
+            raise ImportCancelled
+        if progress is not None:
+            progress(done, total)
+
+    with transaction.atomic(), actor_as(user):
+        for start in range(0, total, BATCH):
+            checkpoint(start)
+            chunk = [
+                (header_row + 2 + start + offset, row)
+                for offset, row in enumerate(data[start : start + BATCH])
+            ]
+            result.outcomes += importer.decide(chunk)
+        writing = not dry_run and (not all_or_nothing or not result.failed)
+        if writing:
+            importer.apply(checkpoint=lambda: checkpoint(total))
+            result.written = True
+        if progress is not None:
+            progress(total, total)
+    return result
+
+
+def skipped(row: list[object]) -> bool:
+    """A blank row, or a totals row (合计/总计/小计 in its first cells)."""
+    cells = [cell for cell in row if not is_blank(cell)]
+    if not cells:
+        return True
+    for cell in row[:3]:
+        if isinstance(cell, str) and normalise_text(cell).casefold().replace(" ", "") in TOTALS:
+            return True
+    return False
+
+
+# ------------------------------------------------------------ institutions
+
+
+@dataclass
+class _Row:
+    number: int
+    values: dict[str, Any]  # the model's field attnames → parsed value, for non-blank cells
+    categories: list[int]
+    aliases: list[str]
+    contact: dict[str, str]
+    errors: list[RowError]
+    _name_keys: set[str] | None = None
+
+    @property
+    def label(self) -> str:
+        return self.values.get("name_zh") or self.values.get("name_en") or ""
+
+    def name_keys(self) -> set[str]:
+        if self._name_keys is None:
+            names = (self.values.get("name_zh"), self.values.get("name_en"))
+            self._name_keys = {name_key(n) for n in names if n} - {""}
+        return self._name_keys
+
+
+CURRENCY_HEADERS = frozenset({"币种", "货币", "币别", "注册资本币种", "currency"})
+TEXT_FIELDS = ("name_zh", "name_en", "website", "description")
+CHOICES = {
+    "institution_type": InstitutionType,
+    "ownership": Ownership,
+    "status": InstitutionStatus,
+    "regulator": Regulator,
+}
+BOOLEANS = ("licensed", "national_first", "foreign_controlled")
+COUNTRIES = ("country", "parent_country")
+CONTACT_FIELDS = {
+    "contact_name": "name",
+    "contact_title": "title",
+    "contact_phone": "phone",
+    "contact_email": "email",
+}
+# Compared and written on an update: the model's attnames.
+COMPARED = (
+    "name_zh",
+    "name_en",
+    "uscc",
+    "lei",
+    "institution_type",
+    "ownership",
+    "country",
+    "parent_country",
+    "status",
+    "licensed",
+    "national_first",
+    "foreign_controlled",
+    "regulator",
+    "building_id",
+    "registered_capital",
+    "registered_capital_currency",
+    "website",
+    "description",
+    "owner_id",
+    "team_id",
+)
+# A model field's attname → the import field whose column an error about it names.
+SOURCE = {"building_id": "building", "owner_id": "owner", "team_id": "team"}
+SOURCE["registered_capital_currency"] = "registered_capital"
+
+
+UNKNOWN_BUILDING = gettext_lazy("No building in Landfall is called “%(name)s”.")
+UNKNOWN_PERSON = gettext_lazy("No colleague in Landfall is called “%(name)s”.")
+UNKNOWN_TEAM = gettext_lazy("No team in Landfall is called “%(name)s”.")
+
+
+# The register's own key (crm.names), remembered: a row asks for it several times.
+name_key = lru_cache(maxsize=65_536)(normalise_name)
+
+
+def _key(text: str) -> str:
+    return normalise_text(text).casefold()
+
+
+class InstitutionImporter:
+    """Rows of the institutions kind: an institution, and one contact when the row names one."""
+
+    def __init__(
+        self, *, user: User, rows: list[list[object]], header_row: int, mapping: dict[int, str]
+    ) -> None:
+        self.user = user
+        self.mapping = mapping
+        headers = rows[header_row] if header_row < len(rows) else []
+        self.headers = {i: " ".join(str(h).split()) for i, h in enumerate(headers) if h is not None}
+        self.column_of = {f: self.headers.get(i, "") for i, f in mapping.items()}
+        hints = unit_hints(headers)
+        self.sheet_hint = unit_hint_above(rows, header_row)
+        capital = next((i for i, f in mapping.items() if f == "registered_capital"), None)
+        self.capital_hint = hints.get(capital) if capital is not None else None
+        # The amount's currency in a column of its own (the list export's 币种): not an
+        # import field of its own, so found here rather than mapped.
+        self.currency_column = next(
+            (
+                i
+                for i, h in enumerate(headers)
+                if i not in mapping and normalise_header(h) in CURRENCY_HEADERS
+            ),
+            None,
+        )
+        self.categories = category_index(user=user)
+        self._load_register()
+        self._load_lookups()
+        self.seen: dict[tuple[str, str], int] = {}  # ("uscc", code) → first row number
+        self.targets: dict[int, int] = {}  # institution pk → first row number
+        self.creates: list[crm_services.InstitutionDraft] = []
+        self.updates: list[tuple[Institution, set[str], list[int], list[str]]] = []
+        self.contacts: list[Contact] = []
+
+    # -- what the register holds, read once
+
+    def _load_register(self) -> None:
+        self.by_uscc: dict[str, int] = {}
+        self.by_lei: dict[str, int] = {}
+        self.by_name: dict[str, set[int]] = {}
+        self.uscc_of: dict[int, str | None] = {}
+        rows = Institution.objects.values_list("pk", "uscc", "lei", "name_key_zh", "name_key_en")
+        for pk, uscc, lei, key_zh, key_en in rows.iterator(chunk_size=5000):
+            self.uscc_of[pk] = uscc
+            if uscc:
+                self.by_uscc[uscc] = pk
+            if lei:
+                self.by_lei[lei] = pk
+            for key in (key_zh, key_en):
+                if key:
+                    self.by_name.setdefault(key, set()).add(pk)
+        aliases = InstitutionAlias.objects.values_list("name_key", "institution_id")
+        for key, pk in aliases.iterator(chunk_size=5000):
+            if key:
+                self.by_name.setdefault(key, set()).add(pk)
+
+    def _load_lookups(self) -> None:
+        self.buildings: dict[str, int] = {}
+        for pk, zh, en in buildings_visible_to(self.user).values_list("pk", "name_zh", "name_en"):
+            for name in (en, zh):
+                if name:
+                    self.buildings[_key(name)] = pk
+        self.people: dict[str, int] = {}
+        for person in users_choosable_by(self.user).only(
+            "pk", "username", "display_name", "first_name", "last_name"
+        ):
+            for name in (person.get_full_name(), person.username, person.display_name):
+                if name:
+                    self.people.setdefault(_key(name), person.pk)
+        self.teams = {_key(name): pk for pk, name in Team.objects.values_list("pk", "name")}
+
+    # -- reading a row
+
+    def parse(self, number: int, row: list[object]) -> _Row:
+        parsed = _Row(number, {}, [], [], {}, [])
+        for column, name in self.mapping.items():
+            cell = row[column] if column < len(row) else None
+            try:
+                self._read(parsed, name, cell, row)
+            except CellError as error:
+                parsed.errors.append(self._error(number, name, cell, error.message))
+        return parsed
+
+    def _error(self, number: int, name: str, cell: object, reason: str) -> RowError:
+        shown = "" if cell is None else normalise_text(cell)
+        return RowError(number, self.column_of.get(name, ""), shown, str(reason))
+
+    def _read(self, parsed: _Row, name: str, cell: object, row: list[object]) -> None:
+        values = parsed.values
+        if name in BOOLEANS:
+            if cell is None or (isinstance(cell, str) and not cell.strip()):
+                return
+            try:
+                values[name] = parse_bool(cell)  # 无 in a yes/no column answers "no"
+            except CellError:
+                if not is_blank(cell):
+                    raise
+            return
+        if is_blank(cell):
+            return
+        if name in TEXT_FIELDS:
+            text = normalise_text(cell, multiline=name == "description")
+            if name == "website" and "://" not in text:
+                text = "https://" + text
+            values[name] = text
+        elif name == "uscc":
+            values["uscc"] = self._identifier(check_uscc, cell)
+        elif name == "lei":
+            values["lei"] = self._identifier(check_lei, cell)
+        elif name in CHOICES:
+            values[name] = parse_choice(cell, CHOICES[name])
+        elif name in COUNTRIES:
+            values[name] = parse_country(cell)
+        elif name == "registered_capital":
+            self._capital(values, cell, row)
+        elif name == "categories":
+            ids, unknown = match_categories(self.categories, split_multi(cell))
+            if unknown:
+                raise CellError(
+                    gettext_lazy("No plan category is called %(names)s."),
+                    {"names": "、".join(unknown)},
+                )
+            parsed.categories = ids
+        elif name == "aliases":
+            parsed.aliases = split_multi(cell)
+        elif name == "building":
+            values["building_id"] = self._named(self.buildings, cell, UNKNOWN_BUILDING)
+        elif name == "owner":
+            values["owner_id"] = self._named(self.people, cell, UNKNOWN_PERSON)
+        elif name == "team":
+            values["team_id"] = self._named(self.teams, cell, UNKNOWN_TEAM)
+        elif name in CONTACT_FIELDS:
+            parsed.contact[CONTACT_FIELDS[name]] = normalise_text(cell)
+
+    def _identifier(self, check: Callable, cell: object) -> str:
+        found = check(normalise_text(cell))
+        if not found.valid:
+            raise CellError(found.problem)
+        return found.value
+
+    def _named(self, table: dict[str, int], cell: object, message: Any) -> int:
+        pk = table.get(_key(normalise_text(cell)))
+        if pk is None:
+            raise CellError(message, {"name": normalise_text(cell)})
+        return pk
+
+    def _capital(self, values: dict[str, Any], cell: object, row: list[object]) -> None:
+        hint = self.capital_hint or self.sheet_hint
+        currency = (hint.currency if hint else None) or Currency.CNY
+        column = self.currency_column
+        if column is not None and column < len(row) and not is_blank(row[column]):
+            # An unknown currency word is passed over: the amount cell may name its own.
+            with suppress(CellError):
+                currency = parse_choice(row[column], Currency)
+        amount = parse_amount(
+            cell, default_currency=currency, unit_hint=hint.unit if hint else None
+        )
+        values["registered_capital"] = amount.amount
+        values["registered_capital_currency"] = amount.currency
+
+    # -- deciding
+
+    def decide(self, chunk: list[tuple[int, list[object]]]) -> list[RowOutcome]:
+        """What each row of a batch does; collects the writes for :meth:`apply`."""
+        parsed = [self.parse(number, row) for number, row in chunk if not skipped(row)]
+        for row in parsed:
+            named = row.name_keys() or {"uscc", "lei"} & set(row.values)
+            if not row.errors and not named:
+                row.errors.append(RowError(row.number, "", "", _("The row names no institution.")))
+        matched = {row.number: self._match(row) for row in parsed if not row.errors}
+        existing = Institution.objects.in_bulk([pk for pk in matched.values() if pk])
+        known = self._related(existing)
+        outcomes = []
+        for row in parsed:
+            if row.errors:
+                self._remember(row, None)
+                outcomes.append(RowOutcome(row.number, FAILED, row.errors, row.label))
+                continue
+            pk = matched[row.number]
+            first = self._duplicate_of(row, pk)
+            self._remember(row, pk)
+            if first is not None:
+                reason = _("The same institution as row %(row)s of this file.") % {"row": first}
+                error = RowError(row.number, "", "", reason)
+                outcomes.append(RowOutcome(row.number, DUPLICATE, [error], row.label))
+                continue
+            action = self._create(row) if pk is None else self._update(row, existing[pk], *known)
+            label = row.label or (str(existing[pk]) if pk else "")
+            outcomes.append(RowOutcome(row.number, action, row.errors, label))
+        return outcomes
+
+    def _match(self, row: _Row) -> int | None:
+        """The institution the row describes: by USCC, then LEI, then normalised name."""
+        uscc, lei = row.values.get("uscc"), row.values.get("lei")
+        if uscc and uscc in self.by_uscc:
+            return self.by_uscc[uscc]
+        if lei and lei in self.by_lei:
+            return self.by_lei[lei]
+        found: set[int] = set()
+        for key in row.name_keys():
+            found |= self.by_name.get(key, set())
+        if len(found) > 1:
+            row.errors.append(
+                RowError(
+                    row.number,
+                    self.column_of.get("name_zh", ""),
+                    row.label,
+                    _("Several institutions have this name; add the USCC to tell them apart."),
+                )
+            )
+            return None
+        pk = found.pop() if found else None
+        if pk is not None and uscc and self.uscc_of.get(pk) and self.uscc_of[pk] != uscc:
+            row.errors.append(
+                RowError(
+                    row.number,
+                    self.column_of.get("uscc", ""),
+                    uscc,
+                    _("An institution of this name is registered under another code: %(code)s.")
+                    % {"code": self.uscc_of[pk]},
+                )
+            )
+            return None
+        return pk
+
+    def _keys(self, row: _Row, pk: int | None) -> list[tuple[str, str]]:
+        keys = [("name", key) for key in row.name_keys()]
+        for name in ("uscc", "lei"):
+            if row.values.get(name):
+                keys.append((name, row.values[name]))
+        if pk is not None:
+            keys.append(("pk", str(pk)))
+        return keys
+
+    def _duplicate_of(self, row: _Row, pk: int | None) -> int | None:
+        firsts = [self.seen[key] for key in self._keys(row, pk) if key in self.seen]
+        return min(firsts) if firsts else None
+
+    def _remember(self, row: _Row, pk: int | None) -> None:
+        for key in self._keys(row, pk):
+            self.seen.setdefault(key, row.number)
+
+    def _related(self, existing: dict[int, Institution]) -> tuple[dict, dict, dict]:
+        """Categories, alias keys and contacts of the matched institutions (three queries)."""
+        categories: dict[int, set[int]] = {}
+        aliases: dict[int, list[str]] = {}
+        contacts: dict[int, list[Contact]] = {}
+        if existing:
+            ids = list(existing)
+            through = Institution.categories.through.objects.filter(institution_id__in=ids)
+            for pk, category in through.values_list("institution_id", "category_id"):
+                categories.setdefault(pk, set()).add(category)
+            names = InstitutionAlias.objects.filter(institution_id__in=ids)
+            for pk, name in names.values_list("institution_id", "name"):
+                aliases.setdefault(pk, []).append(name)
+            for contact in Contact.objects.filter(institution_id__in=ids, erased_at=None):
+                contacts.setdefault(contact.institution_id, []).append(contact)
+        return categories, aliases, contacts
+
+    def _validate(self, row: _Row, record: Any, names: Iterable[str]) -> None:
+        """Check the fields the file wrote (``names``, attnames) and the record's own rules.
+
+        Only those: the rest are defaults or the stored values, and a full_clean of every
+        field (django-countries' check alone costs 1 ms) would take most of a large import.
+        """
+        contact = isinstance(record, Contact)
+        errors: dict[str, list[str]] = {}
+        for name in names:
+            if name in COUNTRIES and not contact:
+                continue  # parse_country gave an ISO code
+            field = _fields(type(record))[name]
+            if field.is_relation:
+                continue  # found by name among the records that exist
+            try:
+                field.clean(getattr(record, field.attname), record)
+            except ValidationError as error:
+                errors.setdefault(field.attname, []).extend(error.messages)
+        try:
+            record.clean()
+        except ValidationError as error:
+            for name, messages in error.message_dict.items():
+                errors.setdefault(name, []).extend(messages)
+        reverse = {attribute: source for source, attribute in CONTACT_FIELDS.items()}
+        for name, messages in errors.items():
+            source = reverse.get(name, "contact_name") if contact else SOURCE.get(name, name)
+            column = self.column_of.get(source, "") if name != "__all__" or contact else ""
+            value = (row.contact if contact else row.values).get(name, "")
+            for message in messages:
+                shown = "" if value is None else str(value)
+                row.errors.append(RowError(row.number, column, shown, message))
+
+    def _new_contact(self, row: _Row) -> Contact | None:
+        if not row.contact.get("name"):
+            return None
+        contact = Contact(
+            lawful_basis=LawfulBasis.PUBLIC,
+            basis_note=_("Imported from a spreadsheet"),
+            **row.contact,
+        )
+        self._validate(row, contact, row.contact)
+        return contact
+
+    def _create(self, row: _Row) -> str:
+        values = dict(row.values)
+        values.setdefault("institution_type", InstitutionType.OTHER)
+        values.setdefault("ownership", Ownership.OTHER)
+        institution = Institution(**values)
+        self._validate(row, institution, values)
+        contact = self._new_contact(row)
+        if row.errors:
+            return FAILED
+        self.creates.append(
+            crm_services.InstitutionDraft(institution, row.categories, row.aliases, contact)
+        )
+        return CREATE
+
+    def _update(
+        self,
+        row: _Row,
+        institution: Institution,
+        categories: dict[int, set[int]],
+        aliases: dict[int, list[str]],
+        contacts: dict[int, list[Contact]],
+    ) -> str:
+        changed = {
+            name
+            for name, value in row.values.items()
+            if name in COMPARED and _differs(getattr(institution, name), value)
+        }
+        # 摩根资产管理（中国）有限公司 for 摩根资产管理有限公司: the same name, written otherwise.
+        for name in ("name_zh", "name_en"):
+            current = getattr(institution, name)
+            if current and name_key(current) == name_key(row.values.get(name, "")):
+                changed.discard(name)
+        for name in changed:
+            setattr(institution, name, row.values[name])
+        if row.values.get("lei") and row.values["lei"] != institution.lei:
+            holder = self.by_lei.get(row.values["lei"])
+            if holder not in (None, institution.pk):
+                row.errors.append(
+                    RowError(
+                        row.number,
+                        self.column_of.get("lei", ""),
+                        row.values["lei"],
+                        _("Another institution has this LEI."),
+                    )
+                )
+        if changed:
+            self._validate(row, institution, changed)
+        held = categories.get(institution.pk, set())
+        new_categories = [c for c in row.categories if c not in held]
+        held_aliases = aliases.get(institution.pk, [])
+        own = {name_key(n) for n in (institution.name_zh, institution.name_en, *held_aliases)}
+        new_aliases = [a for a in row.aliases if name_key(a) not in own]
+        contact = self._contact_change(row, contacts.get(institution.pk, []), institution.pk)
+        if row.errors:
+            return FAILED
+        if not (changed or new_categories or new_aliases or contact):
+            return UNCHANGED
+        all_categories = [*held, *new_categories] if new_categories else None
+        all_aliases = [*held_aliases, *new_aliases] if new_aliases else None
+        self.updates.append((institution, changed, all_categories, all_aliases))
+        if contact is not None:
+            self.contacts.append(contact)
+        return UPDATE
+
+    def _contact_change(self, row: _Row, known: list[Contact], pk: int) -> Contact | None:
+        """The row's contact, new or with the details that differ; None when nothing changes."""
+        name = row.contact.get("name")
+        if not name:
+            return None
+        same = next((c for c in known if _key(c.name) == _key(name)), None)
+        if same is None:
+            contact = self._new_contact(row)
+            if contact is not None:
+                contact.institution_id = pk
+            return contact
+        changed = False
+        for attribute, value in row.contact.items():
+            if value and getattr(same, attribute) != value:
+                setattr(same, attribute, value)
+                changed = True
+        if changed:
+            self._validate(row, same, row.contact)
+        return same if changed else None
+
+    # -- writing
+
+    def apply(self, *, checkpoint: Callable[[], None]) -> None:
+        """Write what :meth:`decide` collected, through the register's services."""
+        for start in range(0, len(self.creates), BATCH):
+            checkpoint()
+            crm_services.institutions_import(
+                drafts=self.creates[start : start + BATCH], actor=self.user
+            )
+        for institution, _changed, categories, aliases in self.updates:
+            crm_services.institution_save(
+                institution=institution,
+                categories=categories,
+                aliases=aliases,
+                actor=self.user,
+            )
+        for contact in self.contacts:
+            crm_services.contact_save(contact=contact)
+
+
+@lru_cache
+def _fields(model: type[Any]) -> dict[str, Any]:
+    return {field.attname: field for field in model._meta.concrete_fields}
+
+
+def _differs(current: Any, new: Any) -> bool:
+    if isinstance(current, Decimal) and isinstance(new, Decimal):
+        return current != new
+    if current in (None, "") and new in (None, ""):
+        return False
+    return current != new
+
+
+IMPORTERS: dict[str, type] = {"institutions": InstitutionImporter}
+
+
+# ------------------------------------------------------------ error workbook
+
+
+def error_text(errors: list[RowError]) -> str:
+    """A row's errors as one cell: 列 X：原值 “…”：原因, joined by ；."""
+    parts = []
+    for error in errors:
+        if error.column and error.value:
+            text = _("Column %(column)s: value “%(value)s”: %(reason)s")
+        elif error.column:
+            text = _("Column %(column)s: %(reason)s")
+        else:
+            text = "%(reason)s"
+        parts.append(text % {"column": error.column, "value": error.value, "reason": error.reason})
+    return _("; ").join(parts)
+
+
+def error_workbook(
+    source_rows: list[list[object]], header_row_values: list[object], result: ImportResult
+) -> bytes:
+    """The failed rows as they were, under the header, with the errors in a last column.
+
+    ``source_rows`` are the sheet's rows as ``Workbook.rows`` gave them (the same list the
+    import read); the result's row numbers index them. Fixed, the file imports again: the
+    errors column matches no field.
+    """
+    from openpyxl import Workbook as OpenpyxlWorkbook
+
+    book = OpenpyxlWorkbook(write_only=True)
+    sheet = book.create_sheet(_("Errors"))
+    width = max(
+        [len(header_row_values), *(len(source_rows[o.row - 1]) for o in result.failed)],
+        default=0,
+    )
+    header = [*header_row_values, *[None] * (width - len(header_row_values)), _("Errors")]
+    sheet.append(header)
+    for outcome in result.failed:
+        row = list(source_rows[outcome.row - 1])
+        sheet.append([*row, *[None] * (width - len(row)), error_text(outcome.errors)])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
