@@ -9,21 +9,12 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.translation import gettext as _
 
-from accounts.models import Role, User
+from accounts.models import User
 from plans.models import Plan
+from spreadsheets.commands import acting_user
 from spreadsheets.tally import check_quarter, parse_quarter_code, tally_workbook
 
 LANGUAGES = [code for code, _name in settings.LANGUAGES]
-
-
-def default_user() -> User | None:
-    """Whom the workbook is scoped to without ``--as``: the first active superuser, else
-    the first active admin (both see every record)."""
-    active = User.objects.filter(is_active=True).order_by("pk")
-    return (
-        active.filter(is_superuser=True).first()
-        or active.filter(memberships__role=Role.ADMIN).distinct().first()
-    )
 
 
 class Command(BaseCommand):
@@ -88,14 +79,6 @@ class Command(BaseCommand):
         )
 
     def _user(self, username: str | None) -> User:
-        if username:
-            user = User.objects.filter(username=username, is_active=True).first()
-            if user is None:
-                raise CommandError(_("No active user is called %(name)s.") % {"name": username})
-            return user
-        user = default_user()
-        if user is None:
-            raise CommandError(
-                _("There is no superuser or admin to tally as; name a user with --as.")
-            )
-        return user
+        return acting_user(
+            username, nobody=_("There is no superuser or admin to tally as; name a user with --as.")
+        )

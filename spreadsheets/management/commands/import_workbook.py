@@ -8,11 +8,10 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from spreadsheets.commands import acting_user
 from spreadsheets.importing import ImportCancelled, error_workbook, run_import
 from spreadsheets.reading import SpreadsheetRejected, open_workbook
 from spreadsheets.values import CellError
-
-from .export_tally import default_user
 
 KINDS = ("institutions", "interactions", "projects", "measurements")
 
@@ -82,15 +81,9 @@ class Command(BaseCommand):
             )
 
     def _user(self, username: object) -> User:
-        if username:
-            user = User.objects.filter(username=username, is_active=True).first()
-            if user is None:
-                raise CommandError(_("No active user is called %(name)s.") % {"name": username})
-            return user
-        user = default_user()
-        if user is None:
-            raise CommandError(_("No superuser or admin to import as; name one with --as."))
-        return user
+        return acting_user(
+            username, nobody=_("No superuser or admin to import as; name one with --as.")
+        )
 
 
 class _Rows:
