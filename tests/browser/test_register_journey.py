@@ -6,6 +6,7 @@ import datetime
 import re
 
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from accounts.models import Role
 from crm.models import FollowUp, Institution
@@ -63,7 +64,8 @@ def test_create_warn_log_and_find_it_in_my_work(page, plan, transactional_db):
     assert page.url == url
     assert "拜访总经理" in page.get_by_test_id("timeline").inner_text()
     assert "寄送政策汇编" in page.get_by_test_id("follow-ups").inner_text()
-    assert not page.locator("#id_summary").is_visible()  # folded away until the next one
+    # Folded away until the next one (waits out the collapse's animation).
+    expect(page.locator("#id_summary")).to_be_hidden()
     assert page.locator("#id_summary").input_value() == ""
     assert FollowUp.objects.get().assignee == officer
 
