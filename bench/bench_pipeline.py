@@ -33,7 +33,6 @@ import logging
 import os
 import statistics
 import sys
-import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from urllib.parse import urlencode
@@ -83,7 +82,7 @@ from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django.urls import reverse  # noqa: E402
 
 from accounts.models import Membership, Role, User  # noqa: E402
-from bench.queries import p95, print_queries  # noqa: E402
+from bench.queries import p95, print_queries, timed_runs  # noqa: E402
 from crm.models import Institution, Interaction, Milestone  # noqa: E402
 from pipeline.models import Project, StageChange  # noqa: E402
 
@@ -182,14 +181,7 @@ def run_case(client: Client, case: Case, timed: bool = True) -> Figures:
         if not timed:
             get()
             return figures
-        for _ in range(ARGS.warmup):
-            get()
-        runs, cpu = [], []
-        for _ in range(ARGS.repeat):
-            start, start_cpu = time.perf_counter(), time.process_time()
-            get()
-            runs.append((time.perf_counter() - start) * 1000)
-            cpu.append((time.process_time() - start_cpu) * 1000)
+        runs, cpu = timed_runs(get, warmup=ARGS.warmup, repeat=ARGS.repeat)
         with CaptureQueriesContext(connection) as captured:
             get()
     except CaseFailed as failure:

@@ -1,9 +1,10 @@
-"""What the bench scripts print about a page's queries (--show-sql, --explain)."""
+"""What the bench scripts share: timing a page, and printing its queries (--show-sql, --explain)."""
 
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+import time
+from collections.abc import Callable, Sequence
 
 
 def p95(ordered: Sequence[float]) -> float:
@@ -30,3 +31,16 @@ def print_queries(
             with connection.cursor() as cursor:
                 cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + query["sql"])
                 print("\n".join(row[0] for row in cursor.fetchall()) + "\n")
+
+
+def timed_runs(get: Callable[[], object], *, warmup: int, repeat: int) -> tuple[list, list]:
+    """Call ``get`` ``warmup`` times untimed, then ``repeat`` times: wall and CPU ms each."""
+    for _ in range(warmup):
+        get()
+    runs, cpu = [], []
+    for _ in range(repeat):
+        start, start_cpu = time.perf_counter(), time.process_time()
+        get()
+        runs.append((time.perf_counter() - start) * 1000)
+        cpu.append((time.process_time() - start_cpu) * 1000)
+    return runs, cpu
