@@ -235,10 +235,14 @@ def test_progress_is_reported_every_batch(db, tmp_path, user, plan):
     path = write_xlsx(tmp_path / "big.xlsx", rows)
     seen = []
 
-    run(path, user, progress=lambda done, total: seen.append((done, total)))
+    run(path, user, progress=lambda phase, done, total: seen.append((phase, done, total)))
 
-    assert seen[0] == (0, 1200) and seen[-1] == (1200, 1200)
-    assert (500, 1200) in seen
+    checking = [(done, total) for phase, done, total in seen if phase == "check"]
+    writing = [(done, total) for phase, done, total in seen if phase == "write"]
+    assert checking[0] == (0, 1200) and checking[-1] == (1200, 1200)
+    assert (500, 1200) in checking
+    assert writing[0] == (0, 1200) and writing[-1] == (1200, 1200)
+    assert (1000, 1200) in writing
 
 
 def test_creates_take_a_few_queries_per_batch_not_per_row(db, tmp_path, user, plan):
@@ -342,13 +346,6 @@ def test_the_command_imports_a_clean_file(db, tmp_path, user, plan):
 
     assert Institution.objects.get(name_zh="好公司").country == "HK"
     assert not (tmp_path / "ok-errors.xlsx").exists()
-
-
-def test_the_command_refuses_kinds_not_yet_supported(db, tmp_path, user):
-    path = write_xlsx(tmp_path / "p.xlsx", [["项目名称"], ["x"]])
-
-    with pytest.raises(CommandError, match="projects"):
-        call_command("import_workbook", str(path), kind="projects", username=user.username)
 
 
 def test_the_command_explains_a_rejected_file(db, tmp_path, user):

@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from spreadsheets.commands import acting_user
-from spreadsheets.importing import ImportCancelled, error_workbook, run_import
+from spreadsheets.importing import IMPORTERS, ImportCancelled, error_workbook, run_import
 from spreadsheets.reading import SpreadsheetRejected, open_workbook
 from spreadsheets.values import CellError
 
@@ -36,7 +36,7 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: object, **options: object) -> None:
-        if options["kind"] != "institutions":
+        if options["kind"] not in IMPORTERS:
             raise CommandError(
                 _("Importing %(kind)s is not yet supported.") % {"kind": options["kind"]}
             )
@@ -48,7 +48,7 @@ class Command(BaseCommand):
             with open_workbook(path) as workbook:
                 rows = list(workbook.rows(options["sheet"]))
                 result = run_import(
-                    kind="institutions",
+                    kind=str(options["kind"]),
                     workbook=_Rows(rows),
                     user=user,
                     dry_run=bool(options["dry_run"]),

@@ -1,41 +1,24 @@
-"""The import engine: a ledger's rows into the register, through its services.
+"""Rows of the institutions kind: an institution, and one contact when the row names one.
 
-:func:`run_import` reads a :class:`~spreadsheets.reading.Workbook`, finds the header row
-and the column mapping (``headers``) unless given, reads every cell (``values``), matches
-each row to the register by USCC, then LEI, then normalised name (the rules of
-``crm.selectors.institution_duplicates``), decides what the row would do and, unless it is
-a dry run, applies it in one transaction. The wizard and the Celery job drive it with
-``progress`` and ``cancelled``; ``manage.py import_workbook`` runs it from the shell.
-
-The rules (docs/spreadsheets-importing.md):
-
-- A row is *created*, *updated* (only the fields that differ; an empty cell never blanks
-  a field), *unchanged*, a *duplicate* of an earlier row of the same file (reported, not
-  applied) or *failed* (any cell error; the row is not applied).
-- ``all_or_nothing`` (the default): when any row failed, nothing is written. Without it
-  the good rows are written and the failed ones reported. An unexpected error, or
-  cancelling, rolls everything back either way.
-- An import never deletes: categories and aliases in the file are added to the record's.
-- Blank rows and totals rows (合计, 总计, 小计 in the first cells) are skipped silently.
+Matched to the register by USCC, then LEI, then normalised name (lookups.RegisterIndex);
+an update writes only the fields that differ and never blanks one; categories and
+aliases in the file are added to the record's, never taken away.
 """
 
 from __future__ import annotations
 
-import io
 from collections.abc import Callable, Iterable
 from contextlib import suppress
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
 from functools import lru_cache
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from accounts.models import Team, User
-from core.audit import actor_as
+from accounts.models import User
 from core.money import Currency
 from crm import services as crm_services
 from crm.identifiers import check_lei, check_uscc
@@ -49,13 +32,10 @@ from crm.models import (
     Ownership,
     Regulator,
 )
-from crm.names import normalise_name
-from crm.selectors import buildings_visible_to, users_choosable_by
 from plans.selectors import category_index
 
-from .headers import auto_map, find_header_row, normalise_header, unit_hint_above, unit_hints
-from .reading import Workbook
-from .values import (
+from ..headers import normalise_header, unit_hint_above, unit_hints
+from ..values import (
     CellError,
     is_blank,
     match_categories,
@@ -66,149 +46,19 @@ from .values import (
     parse_country,
     split_multi,
 )
-
-__all__ = [
-    "ACTIONS",
-    "ImportCancelled",
-    "ImportResult",
-    "RowError",
-    "RowOutcome",
-    "UnsupportedKind",
-    "error_workbook",
-    "run_import",
-]
-
-CREATE, UPDATE, UNCHANGED, DUPLICATE, FAILED = (
-    "create",
-    "update",
-    "unchanged",
-    "duplicate",
-    "failed",
+from .engine import (
+    BATCH,
+    CREATE,
+    DUPLICATE,
+    FAILED,
+    UNCHANGED,
+    UPDATE,
+    RowError,
+    RowOutcome,
+    importer,
+    skipped,
 )
-ACTIONS = (CREATE, UPDATE, UNCHANGED, DUPLICATE, FAILED)
-BATCH = 500  # rows between progress reports and cancel checks; also the write batch
-TOTALS = ("合计", "总计", "小计", "总额", "total", "subtotal", "grand total", "sum")
-
-
-class ImportCancelled(Exception):
-    """The user cancelled the import; everything it wrote is rolled back."""
-
-
-class UnsupportedKind(ValueError):
-    """No importer is written for this kind yet."""
-
-
-@dataclass
-class RowError:
-    """One reason a row cannot be imported: Excel row number, column header, value, reason."""
-
-    row: int
-    column: str
-    value: str
-    reason: str
-
-
-@dataclass
-class RowOutcome:
-    """What one data row does (or would do, in a dry run)."""
-
-    row: int  # the Excel row number, 1-based
-    action: str  # one of ACTIONS
-    errors: list[RowError] = field(default_factory=list)
-    label: str = ""  # the institution's name, as the preview shows it
-
-
-@dataclass
-class ImportResult:
-    kind: str
-    dry_run: bool
-    outcomes: list[RowOutcome]
-    header_row: int  # index in the sheet's rows (0-based), as find_header_row gives it
-    mapping: dict[int, str]
-    written: bool = False  # whether anything was applied (False on a dry run or a refusal)
-
-    @property
-    def counts(self) -> dict[str, int]:
-        counts = dict.fromkeys(ACTIONS, 0)
-        for outcome in self.outcomes:
-            counts[outcome.action] += 1
-        return counts
-
-    @property
-    def failed(self) -> list[RowOutcome]:
-        return [o for o in self.outcomes if o.action == FAILED]
-
-
-# ------------------------------------------------------------------ the run
-
-
-def run_import(
-    *,
-    kind: str,
-    workbook: Workbook,
-    user: User,
-    sheet: str | None = None,
-    header_row: int | None = None,
-    mapping: dict[int, str] | None = None,
-    dry_run: bool = False,
-    all_or_nothing: bool = True,
-    progress: Callable[[int, int], None] | None = None,
-    cancelled: Callable[[], bool] | None = None,
-) -> ImportResult:
-    """Import the rows of one sheet of ``workbook`` as ``kind``, acting as ``user``.
-
-    Raises ``HeaderRowNotFound`` (a ``CellError``) when no header row is found,
-    :class:`ImportCancelled` when ``cancelled()`` says so (nothing is written) and
-    :class:`UnsupportedKind` for a kind without an importer.
-    """
-    if kind not in IMPORTERS:
-        raise UnsupportedKind(kind)
-    rows = list(workbook.rows(sheet))
-    if header_row is None:
-        header_row = find_header_row(kind, rows)
-    headers = rows[header_row] if header_row < len(rows) else []
-    if mapping is None:
-        mapping = auto_map(kind, headers)
-    importer = IMPORTERS[kind](user=user, rows=rows, header_row=header_row, mapping=mapping)
-    data = rows[header_row + 1 :]
-    total = len(data)
-    result = ImportResult(kind, dry_run, [], header_row, mapping)
-
-    def checkpoint(done: int) -> None:
-        if cancelled is not None and cancelled():
-            raise ImportCancelled
-        if progress is not None:
-            progress(done, total)
-
-    with transaction.atomic(), actor_as(user):
-        for start in range(0, total, BATCH):
-            checkpoint(start)
-            chunk = [
-                (header_row + 2 + start + offset, row)
-                for offset, row in enumerate(data[start : start + BATCH])
-            ]
-            result.outcomes += importer.decide(chunk)
-        writing = not dry_run and (not all_or_nothing or not result.failed)
-        if writing:
-            importer.apply(checkpoint=lambda: checkpoint(total))
-            result.written = True
-        if progress is not None:
-            progress(total, total)
-    return result
-
-
-def skipped(row: list[object]) -> bool:
-    """A blank row, or a totals row (合计/总计/小计 in its first cells)."""
-    cells = [cell for cell in row if not is_blank(cell)]
-    if not cells:
-        return True
-    for cell in row[:3]:
-        if isinstance(cell, str) and normalise_text(cell).casefold().replace(" ", "") in TOTALS:
-            return True
-    return False
-
-
-# ------------------------------------------------------------ institutions
+from .lookups import Ambiguous, Lookups, OtherCode, RegisterIndex, key, name_key
 
 
 @dataclass
@@ -276,19 +126,7 @@ SOURCE = {"building_id": "building", "owner_id": "owner", "team_id": "team"}
 SOURCE["registered_capital_currency"] = "registered_capital"
 
 
-UNKNOWN_BUILDING = gettext_lazy("No building in Landfall is called “%(name)s”.")
-UNKNOWN_PERSON = gettext_lazy("No colleague in Landfall is called “%(name)s”.")
-UNKNOWN_TEAM = gettext_lazy("No team in Landfall is called “%(name)s”.")
-
-
-# The register's own key (crm.names), remembered: a row asks for it several times.
-name_key = lru_cache(maxsize=65_536)(normalise_name)
-
-
-def _key(text: str) -> str:
-    return normalise_text(text).casefold()
-
-
+@importer("institutions")
 class InstitutionImporter:
     """Rows of the institutions kind: an institution, and one contact when the row names one."""
 
@@ -315,50 +153,13 @@ class InstitutionImporter:
             None,
         )
         self.categories = category_index(user=user)
-        self._load_register()
-        self._load_lookups()
+        self.register = RegisterIndex()
+        self.lookups = Lookups(user)
         self.seen: dict[tuple[str, str], int] = {}  # ("uscc", code) → first row number
         self.targets: dict[int, int] = {}  # institution pk → first row number
         self.creates: list[crm_services.InstitutionDraft] = []
         self.updates: list[tuple[Institution, set[str], list[int], list[str]]] = []
         self.contacts: list[Contact] = []
-
-    # -- what the register holds, read once
-
-    def _load_register(self) -> None:
-        self.by_uscc: dict[str, int] = {}
-        self.by_lei: dict[str, int] = {}
-        self.by_name: dict[str, set[int]] = {}
-        self.uscc_of: dict[int, str | None] = {}
-        rows = Institution.objects.values_list("pk", "uscc", "lei", "name_key_zh", "name_key_en")
-        for pk, uscc, lei, key_zh, key_en in rows.iterator(chunk_size=5000):
-            self.uscc_of[pk] = uscc
-            if uscc:
-                self.by_uscc[uscc] = pk
-            if lei:
-                self.by_lei[lei] = pk
-            for key in (key_zh, key_en):
-                if key:
-                    self.by_name.setdefault(key, set()).add(pk)
-        aliases = InstitutionAlias.objects.values_list("name_key", "institution_id")
-        for key, pk in aliases.iterator(chunk_size=5000):
-            if key:
-                self.by_name.setdefault(key, set()).add(pk)
-
-    def _load_lookups(self) -> None:
-        self.buildings: dict[str, int] = {}
-        for pk, zh, en in buildings_visible_to(self.user).values_list("pk", "name_zh", "name_en"):
-            for name in (en, zh):
-                if name:
-                    self.buildings[_key(name)] = pk
-        self.people: dict[str, int] = {}
-        for person in users_choosable_by(self.user).only(
-            "pk", "username", "display_name", "first_name", "last_name"
-        ):
-            for name in (person.get_full_name(), person.username, person.display_name):
-                if name:
-                    self.people.setdefault(_key(name), person.pk)
-        self.teams = {_key(name): pk for pk, name in Team.objects.values_list("pk", "name")}
 
     # -- reading a row
 
@@ -415,11 +216,11 @@ class InstitutionImporter:
         elif name == "aliases":
             parsed.aliases = split_multi(cell)
         elif name == "building":
-            values["building_id"] = self._named(self.buildings, cell, UNKNOWN_BUILDING)
+            values["building_id"] = self.lookups.building(cell)
         elif name == "owner":
-            values["owner_id"] = self._named(self.people, cell, UNKNOWN_PERSON)
+            values["owner_id"] = self.lookups.person(cell)
         elif name == "team":
-            values["team_id"] = self._named(self.teams, cell, UNKNOWN_TEAM)
+            values["team_id"] = self.lookups.team(cell)
         elif name in CONTACT_FIELDS:
             parsed.contact[CONTACT_FIELDS[name]] = normalise_text(cell)
 
@@ -428,12 +229,6 @@ class InstitutionImporter:
         if not found.valid:
             raise CellError(found.problem)
         return found.value
-
-    def _named(self, table: dict[str, int], cell: object, message: Any) -> int:
-        pk = table.get(_key(normalise_text(cell)))
-        if pk is None:
-            raise CellError(message, {"name": normalise_text(cell)})
-        return pk
 
     def _capital(self, values: dict[str, Any], cell: object, row: list[object]) -> None:
         hint = self.capital_hint or self.sheet_hint
@@ -482,37 +277,20 @@ class InstitutionImporter:
 
     def _match(self, row: _Row) -> int | None:
         """The institution the row describes: by USCC, then LEI, then normalised name."""
-        uscc, lei = row.values.get("uscc"), row.values.get("lei")
-        if uscc and uscc in self.by_uscc:
-            return self.by_uscc[uscc]
-        if lei and lei in self.by_lei:
-            return self.by_lei[lei]
-        found: set[int] = set()
-        for key in row.name_keys():
-            found |= self.by_name.get(key, set())
-        if len(found) > 1:
-            row.errors.append(
-                RowError(
-                    row.number,
-                    self.column_of.get("name_zh", ""),
-                    row.label,
-                    _("Several institutions have this name; add the USCC to tell them apart."),
-                )
+        uscc = row.values.get("uscc")
+        try:
+            return self.register.match(
+                uscc=uscc, lei=row.values.get("lei"), name_keys=row.name_keys()
             )
-            return None
-        pk = found.pop() if found else None
-        if pk is not None and uscc and self.uscc_of.get(pk) and self.uscc_of[pk] != uscc:
+        except OtherCode as error:
             row.errors.append(
-                RowError(
-                    row.number,
-                    self.column_of.get("uscc", ""),
-                    uscc,
-                    _("An institution of this name is registered under another code: %(code)s.")
-                    % {"code": self.uscc_of[pk]},
-                )
+                RowError(row.number, self.column_of.get("uscc", ""), uscc, error.message)
             )
-            return None
-        return pk
+        except Ambiguous as error:
+            row.errors.append(
+                RowError(row.number, self.column_of.get("name_zh", ""), row.label, error.message)
+            )
+        return None
 
     def _keys(self, row: _Row, pk: int | None) -> list[tuple[str, str]]:
         keys = [("name", key) for key in row.name_keys()]
@@ -528,8 +306,8 @@ class InstitutionImporter:
         return min(firsts) if firsts else None
 
     def _remember(self, row: _Row, pk: int | None) -> None:
-        for key in self._keys(row, pk):
-            self.seen.setdefault(key, row.number)
+        for found in self._keys(row, pk):
+            self.seen.setdefault(found, row.number)
 
     def _related(self, existing: dict[int, Institution]) -> tuple[dict, dict, dict]:
         """Categories, alias keys and contacts of the matched institutions (three queries)."""
@@ -626,7 +404,7 @@ class InstitutionImporter:
         for name in changed:
             setattr(institution, name, row.values[name])
         if row.values.get("lei") and row.values["lei"] != institution.lei:
-            holder = self.by_lei.get(row.values["lei"])
+            holder = self.register.by_lei.get(row.values["lei"])
             if holder not in (None, institution.pk):
                 row.errors.append(
                     RowError(
@@ -660,7 +438,7 @@ class InstitutionImporter:
         name = row.contact.get("name")
         if not name:
             return None
-        same = next((c for c in known if _key(c.name) == _key(name)), None)
+        same = next((c for c in known if key(c.name) == key(name)), None)
         if same is None:
             contact = self._new_contact(row)
             if contact is not None:
@@ -677,14 +455,18 @@ class InstitutionImporter:
 
     # -- writing
 
-    def apply(self, *, checkpoint: Callable[[], None]) -> None:
+    def apply(self, *, checkpoint: Callable[[int, int], None]) -> None:
         """Write what :meth:`decide` collected, through the register's services."""
+        total = len(self.creates) + len(self.updates) + len(self.contacts)
         for start in range(0, len(self.creates), BATCH):
-            checkpoint()
+            checkpoint(start, total)
             crm_services.institutions_import(
                 drafts=self.creates[start : start + BATCH], actor=self.user
             )
-        for institution, _changed, categories, aliases in self.updates:
+        done = len(self.creates)
+        for number, (institution, _changed, categories, aliases) in enumerate(self.updates):
+            if number % BATCH == 0:
+                checkpoint(done + number, total)
             crm_services.institution_save(
                 institution=institution,
                 categories=categories,
@@ -693,6 +475,7 @@ class InstitutionImporter:
             )
         for contact in self.contacts:
             crm_services.contact_save(contact=contact)
+        checkpoint(total, total)
 
 
 @lru_cache
@@ -706,50 +489,3 @@ def _differs(current: Any, new: Any) -> bool:
     if current in (None, "") and new in (None, ""):
         return False
     return current != new
-
-
-IMPORTERS: dict[str, type] = {"institutions": InstitutionImporter}
-
-
-# ------------------------------------------------------------ error workbook
-
-
-def error_text(errors: list[RowError]) -> str:
-    """A row's errors as one cell: 列 X：原值 “…”：原因, joined by ；."""
-    parts = []
-    for error in errors:
-        if error.column and error.value:
-            text = _("Column %(column)s: value “%(value)s”: %(reason)s")
-        elif error.column:
-            text = _("Column %(column)s: %(reason)s")
-        else:
-            text = "%(reason)s"
-        parts.append(text % {"column": error.column, "value": error.value, "reason": error.reason})
-    return _("; ").join(parts)
-
-
-def error_workbook(
-    source_rows: list[list[object]], header_row_values: list[object], result: ImportResult
-) -> bytes:
-    """The failed rows as they were, under the header, with the errors in a last column.
-
-    ``source_rows`` are the sheet's rows as ``Workbook.rows`` gave them (the same list the
-    import read); the result's row numbers index them. Fixed, the file imports again: the
-    errors column matches no field.
-    """
-    from openpyxl import Workbook as OpenpyxlWorkbook
-
-    book = OpenpyxlWorkbook(write_only=True)
-    sheet = book.create_sheet(_("Errors"))
-    width = max(
-        [len(header_row_values), *(len(source_rows[o.row - 1]) for o in result.failed)],
-        default=0,
-    )
-    header = [*header_row_values, *[None] * (width - len(header_row_values)), _("Errors")]
-    sheet.append(header)
-    for outcome in result.failed:
-        row = list(source_rows[outcome.row - 1])
-        sheet.append([*row, *[None] * (width - len(row)), error_text(outcome.errors)])
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
