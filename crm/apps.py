@@ -13,18 +13,19 @@ class CrmConfig(AppConfig):
         from plans import vocabulary
 
         from . import models
-        from .lookups import HasBigram
         from .models import Flag, InstitutionType, Ownership
 
         # Plans sit below the register: tell them which codes a target may count by.
         vocabulary.register("institution_types", InstitutionType.choices)
         vocabulary.register("ownerships", Ownership.choices)
         vocabulary.register("flags", Flag.choices)
-        models.Institution._meta.get_field("search_text").register_lookup(HasBigram)
 
         # The audit trail keeps every change a person (or an import, a merge) makes; the
-        # columns the services derive (search text, name keys, last contact) are left out.
-        derived = ["search_text", "name_key_zh", "name_key_en", "last_contacted_on", "updated_at"]
+        # columns the services derive (search text and its pairs, name keys, last contact) are left out.
+        derived = [
+            "search_text", "search_bigrams", "name_key_zh", "name_key_en", "last_contacted_on",
+            "updated_at",
+        ]  # fmt: skip
         audit_register(models.Institution, exclude_fields=derived, m2m_fields={"categories"})
         audit_register(models.InstitutionAlias, exclude_fields=["name_key"])
         audit_register(models.Contact, exclude_fields=["updated_at"])

@@ -21,6 +21,7 @@ from core.bilingual import BilingualNameMixin, pick
 from core.money import amount_field, currency_field
 from plans.models import Category
 
+from .lookups import BigramField, bigrams
 from .names import normalise_name, search_fold
 
 
@@ -211,6 +212,8 @@ class Institution(BilingualNameMixin, models.Model):
     # text that search runs over (names, aliases, identifiers).
     last_contacted_on = models.DateField(_("last contact"), null=True, blank=True, db_index=True)
     search_text = models.TextField(editable=False, blank=True, default="")
+    # The search text's adjacent character pairs, for two-character terms (crm.lookups).
+    search_bigrams = BigramField(editable=False, blank=True, default="")
     name_key_zh = models.CharField(max_length=200, editable=False, blank=True, db_index=True)
     name_key_en = models.CharField(max_length=200, editable=False, blank=True, db_index=True)
     # Optimistic locking: every save through the service bumps it (see institution_save).
@@ -262,13 +265,14 @@ class Institution(BilingualNameMixin, models.Model):
             raise ValidationError(_("An institution needs a Chinese or an English name."))
 
     def refresh_keys(self, aliases: list[str] | None = None) -> None:
-        """Recompute the name keys and the search text; aliases are read when not given."""
+        """Recompute the name keys, the search text and its pairs; aliases read if not given."""
         if aliases is None:
             aliases = list(self.aliases.values_list("name", flat=True)) if self.pk else []
         self.name_key_zh = normalise_name(self.name_zh)
         self.name_key_en = normalise_name(self.name_en)
         parts = [self.name_zh, self.name_en, *aliases, self.uscc or "", self.lei or ""]
         self.search_text = "\n".join(search_fold(part) for part in parts if part)
+        self.search_bigrams = bigrams(self.search_text)
 
     # Django's get_FOO_display() makes a dict of all the field's choices on each call, and
     # hashing each lazy label runs gettext: 35 calls a row for type and status, 8 ms for a

@@ -102,7 +102,7 @@ def institutions_matching(qs: QuerySet[Institution], query: str) -> QuerySet[Ins
     """Narrow ``qs`` to institutions whose names, aliases or identifiers contain the query."""
     for term in search_terms(query):
         if len(term) == 2 and connection.vendor == "postgresql":
-            qs = qs.filter(search_text__has_bigram=term)
+            qs = qs.filter(search_bigrams__has_bigram=term)  # the pairs' index narrows
         qs = qs.filter(search_text__contains=term)
     return qs
 

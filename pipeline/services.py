@@ -249,10 +249,14 @@ def project_move(
     lost_note: str = "",
     hold_reason: str = "",
     at: datetime.datetime | None = None,
+    landing: dict[str, Any] | None = None,
 ) -> StageChange:
     """Move a project to another stage and keep the change in its history.
 
     Landing (a won stage) needs a registration date and a USCC; losing needs a reason.
+    ``landing`` adds what else the licence says to the "registered" milestone a landing
+    records (a ledger's ``registered_capital``, ``registered_capital_currency``,
+    ``building``; empty values are left out).
     Moving back is allowed and recorded like any other move; staying put is refused.
     ``at`` dates a move made earlier (a ledger's history, the demo): not in the future, and
     not before the project's last move, so that the history stays in order.
@@ -305,13 +309,20 @@ def project_move(
         _institution_follow(
             project=locked, stage=to, actor=actor, uscc=uscc, undoes_landing=undoes_landing
         )
-        _landing_milestone(project=locked, to=to, actor=actor, registration=registration)
+        _landing_milestone(
+            project=locked, to=to, actor=actor, registration=registration, details=landing
+        )
     project.refresh_from_db()
     return change
 
 
 def _landing_milestone(
-    *, project: Project, to: Stage, actor: User, registration: Registration | None
+    *,
+    project: Project,
+    to: Stage,
+    actor: User,
+    registration: Registration | None,
+    details: dict[str, Any] | None = None,
 ) -> None:
     """Keep the project's "registered" milestone in step with its landing.
 
@@ -330,7 +341,176 @@ def _landing_milestone(
                 project=project,
                 uscc=(registration.uscc or institution.uscc or ""),
                 confirm_uscc=registration.confirm_uscc,
+                **{k: v for k, v in (details or {}).items() if v not in (None, "")},
             )
     else:
         for milestone in recorded:
             milestone_delete(milestone=milestone, actor=actor)
+
+
+# ---------------------------------------------------------------- imports
+
+
+@dataclass
+class ProjectDraft:
+    """A new project an import creates, standing where its ledger says.
+
+    ``project`` is unsaved and validated by the caller, its ``stage`` the one it stands at
+    (not a won one: a landing goes through ``project_move`` with its registration) and its ``probability`` the
+    ledger's or the stage's. ``created_at`` and ``moved_at`` date its history as
+    ``project_create(at=)`` and ``project_move(at=)`` would; ``None`` is now.
+    """
+
+    project: Project
+    category_ids: list[int] | None = None  # None: the institution's, as project_create
+    created_at: datetime.datetime | None = None
+    moved_at: datetime.datetime | None = None
+
+
+@transaction.atomic
+def projects_import(*, drafts: list[ProjectDraft], actor: User, note: str = "") -> list[Project]:
+    """Create many projects at once, each with the history and audit trail that
+    ``project_create`` and then ``project_move`` to its stage would give it.
+
+    For imports: a project at a time through the services runs some thirty queries; this
+    runs a handful per batch, plus one status check per institution.
+    """
+    from auditlog.models import LogEntry
+    from django.contrib.contenttypes.models import ContentType
+
+    if not drafts:
+        return []
+    first = first_open_stage()
+    if first is None:
+        raise ValidationError(_("There is no open stage for a new project to start at."))
+    projects = []
+    for draft in drafts:
+        project = draft.project
+        if project.stage.kind == StageKind.WON:
+            raise ValueError("a landing goes through project_move, with its registration")
+        created = _when(draft.created_at)
+        moved = _when(draft.moved_at) if project.stage_id != first.pk else created
+        if moved < created:
+            raise ValidationError(
+                _("A move cannot be dated before the project's last move, on %(date)s.")
+                % {"date": timezone.localtime(created).strftime("%Y-%m-%d %H:%M")}
+            )
+        if project.owner_id is None:
+            project.owner = actor
+        if project.team_id is None:
+            project.team_id = record_team_id(actor=actor, institution=project.institution)
+        project.created_at, project.stage_entered_at = created, moved
+        projects.append(project)
+    created = [project.created_at for project in projects]
+    Project.objects.bulk_create(projects, batch_size=1000)
+    # auto_now_add stamped them all with now: put back the dates their histories give.
+    for project, moment in zip(projects, created, strict=True):
+        project.created_at = moment
+    Project.objects.bulk_update(projects, ["created_at"], batch_size=1000)
+
+    institution_ids = {p.institution_id for p in projects}
+    held: dict[int, list[int]] = {}
+    through = Institution.categories.through.objects.filter(institution_id__in=institution_ids)
+    for institution_id, category_id in through.values_list("institution_id", "category_id"):
+        held.setdefault(institution_id, []).append(category_id)
+    links = Project.categories.through
+    links.objects.bulk_create(
+        [
+            links(project_id=draft.project.pk, category_id=category_id)
+            for draft in drafts
+            for category_id in (
+                held.get(draft.project.institution_id, [])
+                if draft.category_ids is None
+                else draft.category_ids
+            )
+        ],
+        batch_size=1000,
+    )
+    changes = []
+    for project in projects:
+        changes.append(
+            StageChange(
+                project=project,
+                from_stage=None,
+                to_stage=first,
+                changed_at=project.created_at,
+                actor=actor,
+                note=note,
+            )
+        )
+        if project.stage_id != first.pk:
+            changes.append(
+                StageChange(
+                    project=project,
+                    from_stage=first,
+                    to_stage=project.stage,
+                    changed_at=project.stage_entered_at,
+                    actor=actor,
+                    note=note,
+                )
+            )
+    StageChange.objects.bulk_create(changes, batch_size=1000)
+
+    # bulk_create sends no signal: the trail is written here, one entry per record.
+    entries = []
+    audited = (
+        (Project, projects, [f.name for f in Project._meta.concrete_fields]),
+        (StageChange, changes, ["project", "from_stage", "to_stage", "changed_at", "actor"]),
+    )
+    for model, records, names in audited:
+        content_type = ContentType.objects.get_for_model(model)
+        for record in records:
+            values = {}
+            for name in names:
+                value = getattr(record, model._meta.get_field(name).attname)
+                if value not in (None, "", []) and name != "id":
+                    values[name] = ["None", str(value)]
+            entries.append(
+                LogEntry(
+                    content_type=content_type,
+                    object_pk=str(record.pk),
+                    object_id=record.pk,
+                    object_repr=str(record)[:255],
+                    action=LogEntry.Action.CREATE,
+                    changes=values,
+                    actor=actor if actor is not None and actor.is_authenticated else None,
+                )
+            )
+    LogEntry.objects.bulk_create(entries, batch_size=1000)
+
+    _institutions_follow(projects=projects, actor=actor)
+    return projects
+
+
+def _institutions_follow(*, projects: list[Project], actor: User) -> None:
+    """``_institution_follow`` for many new projects (none of them won), in a few queries.
+
+    A landed institution (or one in aftercare) keeps its status; one with a new open or
+    on-hold project is in the pipeline; one whose new projects are all lost is lost, unless
+    another of its projects is still open or on hold.
+    """
+    from django.db.models import F
+
+    from core.audit import log_bulk_update
+
+    lively = {StageKind.OPEN, StageKind.HOLD}
+    alive_new = {p.institution_id for p in projects if p.stage.kind in lively}
+    ids = {p.institution_id for p in projects}
+    alive = alive_new | set(
+        Project.objects.filter(institution_id__in=ids - alive_new, stage__kind__in=lively)
+        .values_list("institution_id", flat=True)
+        .distinct()
+    )
+    moves: dict[tuple[str, str], list[int]] = {}
+    statuses = Institution.objects.filter(pk__in=ids).values_list("pk", "status")
+    for pk, status in statuses:
+        if status in LANDED_STATUSES:
+            continue
+        after = InstitutionStatus.IN_PIPELINE if pk in alive else InstitutionStatus.LOST
+        if after != status:
+            moves.setdefault((status, after), []).append(pk)
+    for (before, after), pks in moves.items():
+        Institution.objects.filter(pk__in=pks).update(status=after, version=F("version") + 1)
+        log_bulk_update(
+            model=Institution, pks=pks, field="status", before=before, after=after, actor=actor
+        )

@@ -1,16 +1,22 @@
-"""Writes on plans: loading a plan file into the database."""
+"""Writes on plans: loading a plan file into the database; quarterly values of targets."""
 
 from __future__ import annotations
 
+import calendar
+import datetime
 from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
+from django.utils.translation import gettext as _
+
+from accounts.models import User
 
 from .loader import PlanFileError, PlanSpec, read_plan_file
-from .models import Category, Plan, Target
+from .models import Category, Plan, Target, TargetMeasurement
 
 
 @dataclass
@@ -117,3 +123,71 @@ def _upsert(
         report.created += 1
     else:
         report.updated += 1
+
+
+# ---------------------------------------------------------------- measurements
+
+
+def _quarter_end(year: int, quarter: int) -> datetime.date:
+    month = quarter * 3
+    return datetime.date(year, month, calendar.monthrange(year, month)[1])
+
+
+def measurement_quarter_problem(*, target: Target, year: int, quarter: int) -> str | None:
+    """Why ``target`` takes no value for the quarter, or None when it does.
+
+    Count targets are counted from landings; a measured one takes values for the quarters
+    that end between its plan's baseline date and its horizon, both included.
+    """
+    if target.kind != Target.Kind.MEASURED:
+        return _(
+            "“%(target)s” is a count target: Landfall counts it from landings, so it takes "
+            "no values."
+        ) % {"target": target.name}
+    plan = target.plan
+    params = {"year": year, "quarter": quarter, "plan": plan.name}
+    end = _quarter_end(year, quarter)
+    if end < plan.baseline_date:
+        params["date"] = plan.baseline_date.isoformat()
+        return (
+            _("%(year)sQ%(quarter)s ends before the baseline date of %(plan)s (%(date)s).") % params
+        )
+    if end > plan.horizon_date:
+        params["date"] = plan.horizon_date.isoformat()
+        return _("%(year)sQ%(quarter)s ends after the horizon of %(plan)s (%(date)s).") % params
+    return None
+
+
+@transaction.atomic
+def measurement_record(
+    *,
+    target: Target,
+    year: int,
+    quarter: int,
+    value: Decimal,
+    note: str | None = None,
+    actor: User | None,
+) -> TargetMeasurement:
+    """Record the value of a measured target at the end of a quarter, or correct it.
+
+    A stored value that differs is overwritten; the audit trail keeps the old one. A
+    ``note`` of None keeps the stored note. Nothing is written when nothing differs.
+    Raises ``ValidationError`` for a count target or a quarter outside the plan.
+    """
+    problem = measurement_quarter_problem(target=target, year=year, quarter=quarter)
+    if problem:
+        raise ValidationError({"target": problem})
+    stored = TargetMeasurement.objects.select_for_update().filter(
+        target=target, year=year, quarter=quarter
+    )
+    measurement = stored.first() or TargetMeasurement(target=target, year=year, quarter=quarter)
+    differs = measurement.value != value or (note is not None and note != measurement.note)
+    if measurement.pk is not None and not differs:
+        return measurement
+    measurement.value = value
+    if note is not None:
+        measurement.note = note
+    measurement.recorded_by = actor if actor is not None and actor.is_authenticated else None
+    measurement.full_clean()
+    measurement.save()
+    return measurement

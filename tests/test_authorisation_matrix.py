@@ -43,6 +43,34 @@ EDITORS = {"officer_a": OK, "manager_a": OK, "admin": OK}
 CREATORS = {"officer_a": OK, "officer_b": OK, "manager_a": OK, "analyst": OK, "admin": OK}
 TEAM_A_VIEW = {"officer_a": OK, "manager_a": OK, "analyst": OK, "admin": OK}
 
+IMPORTERS = {"manager_a": OK, "analyst": OK, "admin": OK}
+
+
+def JOB(world: World) -> list[int]:
+    """The analyst's import job, checked, with an error workbook (made once per world)."""
+    from django.core.files.base import ContentFile
+
+    from spreadsheets.models import ImportJob
+
+    job = ImportJob.objects.filter(created_by=world.people["analyst"]).first()
+    if job is None:
+        job = ImportJob(
+            kind="institutions",
+            created_by=world.people["analyst"],
+            original_name="台账.xlsx",
+            sheets=[{"name": "台账", "hidden": False, "rows": 2, "sample": [["机构名称"], ["甲"]]}],
+            sheet="台账",
+            mapping={"0": "name_zh"},
+            data_rows=1,
+            state=ImportJob.State.CHECKED,
+            counts={"create": 1, "update": 0, "unchanged": 0, "duplicate": 0, "failed": 0},
+        )
+        job.file.save("台账.xlsx", ContentFile(b"not read by these pages"), save=False)
+        job.error_file.save("台账-errors.xlsx", ContentFile(b"PK"), save=False)
+        job.save()
+    return [job.pk]
+
+
 ROUTES: dict[str, tuple[Args, str, dict[str, int]]] = {
     "home": (NO_ARGS, "get", everyone(OK)),
     "audit": (NO_ARGS, "get", only({"admin": OK}, 403)),
@@ -146,6 +174,17 @@ ROUTES: dict[str, tuple[Args, str, dict[str, int]]] = {
     "spreadsheets:list_export": (lambda w: ["projects"], "get", everyone(OK)),
     # The tally's form; its workbook holds only what each person sees.
     "spreadsheets:tally": (NO_ARGS, "get", everyone(OK)),
+    # Imports: analysts and admins import anything, managers their team's records.
+    "spreadsheets:import_start": (NO_ARGS, "get", only(IMPORTERS, 403)),
+    "spreadsheets:import_list": (NO_ARGS, "get", only(IMPORTERS, 403)),
+    "spreadsheets:import_template": (lambda w: ["institutions"], "get", everyone(OK)),
+    # A job is its uploader's (the analyst's); admins see it but change nothing of it.
+    "spreadsheets:import_job": (JOB, "get", only({"analyst": OK, "admin": OK}, 404)),
+    "spreadsheets:import_progress": (JOB, "get", only({"analyst": OK, "admin": OK}, 404)),
+    "spreadsheets:import_errors": (JOB, "get", only({"analyst": OK, "admin": OK}, 404)),
+    "spreadsheets:import_mapping": (JOB, "get", only({"analyst": OK, "admin": 403}, 404)),
+    "spreadsheets:import_run": (JOB, "post", only({"analyst": 302, "admin": 403}, 404)),
+    "spreadsheets:import_cancel": (JOB, "post", only({"analyst": 302, "admin": 403}, 404)),
 }
 # Reachable signed out, by design.
 PUBLIC = {

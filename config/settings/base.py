@@ -92,6 +92,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "core.context_processors.navigation",
+                "spreadsheets.context_processors.imports",
             ],
         },
     },
@@ -217,6 +218,11 @@ LANDFALL_IMPORT_MAX_UNCOMPRESSED = env.int(
 LANDFALL_IMPORT_MAX_RATIO = env.int("LANDFALL_IMPORT_MAX_RATIO", default=100)
 LANDFALL_IMPORT_MAX_COLUMNS = env.int("LANDFALL_IMPORT_MAX_COLUMNS", default=100)
 LANDFALL_IMPORT_MAX_ROWS = env.int("LANDFALL_IMPORT_MAX_ROWS", default=500_000)
+# A file of at most this many data rows is imported in the request; a larger one runs as
+# a Celery job with a progress bar. A running job not heard from for this many seconds is
+# taken for dead (its worker stopped) and marked failed (docs/spreadsheets-importing.md).
+LANDFALL_IMPORT_INLINE_ROWS = env.int("LANDFALL_IMPORT_INLINE_ROWS", default=1000)
+LANDFALL_IMPORT_STALE_SECONDS = env.int("LANDFALL_IMPORT_STALE_SECONDS", default=120)
 
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", default="")
 CELERY_RESULT_BACKEND = env("CELERY_RESULT_BACKEND", default="")
@@ -226,6 +232,10 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Celery beat: what runs on a schedule (a production run starts beat; docs/deployment.md).
+CELERY_BEAT_SCHEDULE = {
+    "refresh-stale-imports": {"task": "spreadsheets.refresh_stale_imports", "schedule": 60.0},
+}
 
 # --- Logging ----------------------------------------------------------------------
 LOG_LEVEL = env("LOG_LEVEL", default="INFO")

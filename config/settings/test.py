@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import tempfile
+from pathlib import Path
+
 from .base import *  # noqa: F403
 from .base import env
 
@@ -21,3 +24,8 @@ LOGGING = {
 AXES_ENABLED = False
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
+# Tasks run in the test's process; the tests of a real worker (tests/spreadsheets/
+# test_import_worker.py) send them to the broker in CELERY_BROKER_URL instead.
+CELERY_TASK_ALWAYS_EAGER = True
+# Uploads and error workbooks of the tests go to a folder of their own, never ./media.
+MEDIA_ROOT = Path(env("MEDIA_ROOT", default=tempfile.mkdtemp(prefix="landfall-test-media-")))

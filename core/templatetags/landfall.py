@@ -58,3 +58,20 @@ def audit_action(entry: object) -> str:
     from core.audit import action_label
 
     return action_label(entry)
+
+
+@register.filter
+def item(sequence: object, index: int) -> object:
+    """``row|item:3``: the element at ``index``, or "" past the end."""
+    try:
+        return sequence[index]  # type: ignore[index]
+    except (IndexError, KeyError, TypeError):
+        return ""
+
+
+@register.filter
+def column_letter(index: int) -> str:
+    """Excel's name of a 0-based column index: 0 → A, 26 → AA."""
+    from openpyxl.utils import get_column_letter
+
+    return get_column_letter(int(index) + 1)

@@ -5,7 +5,7 @@ measurements.py read the rows of each kind; lookups.py holds what they all look 
 name. docs/spreadsheets-importing.md tells the rules.
 """
 
-from . import institutions  # noqa: F401  (registers the importer)
+from . import institutions, interactions, measurements, projects  # noqa: F401  (register)
 from .engine import (
     ACTIONS,
     IMPORTERS,
@@ -13,6 +13,7 @@ from .engine import (
     ImportResult,
     RowError,
     RowOutcome,
+    SheetRows,
     UnsupportedKind,
     error_text,
     error_workbook,
@@ -27,6 +28,7 @@ __all__ = [
     "ImportResult",
     "RowError",
     "RowOutcome",
+    "SheetRows",
     "UnsupportedKind",
     "error_text",
     "error_workbook",

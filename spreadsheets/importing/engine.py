@@ -49,7 +49,9 @@ __all__ = [
     "ImportResult",
     "RowError",
     "RowOutcome",
+    "SheetRows",
     "UnsupportedKind",
+    "column_names",
     "error_workbook",
     "importer",
     "run_import",
@@ -176,18 +178,44 @@ def run_import(
         if writing:
             rows_importer.apply(checkpoint=lambda done, of: checkpoint("write", done, of))
             result.written = True
+            if all_or_nothing and result.failed:
+                # A service refused a row while writing (projects.py can): all or nothing.
+                transaction.set_rollback(True)
+                result.written = False
     return result
 
 
 def skipped(row: list[object]) -> bool:
     """A blank row, or a totals row (合计/总计/小计 in its first cells)."""
-    cells = [cell for cell in row if not is_blank(cell)]
-    if not cells:
+    if all(is_blank(cell) for cell in row):
         return True
     for cell in row[:3]:
         if isinstance(cell, str) and normalise_text(cell).casefold().replace(" ", "") in TOTALS:
             return True
     return False
+
+
+def column_names(
+    rows: list[list[object]], header_row: int, mapping: dict[int, str]
+) -> dict[str, str]:
+    """Each mapped field → its column's header as the file writes it (spaces tidied), the
+    column a row error names."""
+    headers = rows[header_row] if header_row < len(rows) else []
+    return {
+        field: " ".join(str(headers[i]).split()) if i < len(headers) and headers[i] else ""
+        for i, field in mapping.items()
+    }
+
+
+class SheetRows:
+    """Rows already read, handed to :func:`run_import` as a workbook: the caller keeps them
+    for the error workbook, so the file is read once."""
+
+    def __init__(self, rows: list[list[object]]) -> None:
+        self._rows = rows
+
+    def rows(self, sheet_name: str | None = None) -> list[list[object]]:
+        return self._rows
 
 
 # ---------------------------------------------------------------- registry

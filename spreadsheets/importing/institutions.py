@@ -55,6 +55,7 @@ from .engine import (
     UPDATE,
     RowError,
     RowOutcome,
+    column_names,
     importer,
     skipped,
 )
@@ -136,8 +137,7 @@ class InstitutionImporter:
         self.user = user
         self.mapping = mapping
         headers = rows[header_row] if header_row < len(rows) else []
-        self.headers = {i: " ".join(str(h).split()) for i, h in enumerate(headers) if h is not None}
-        self.column_of = {f: self.headers.get(i, "") for i, f in mapping.items()}
+        self.column_of = column_names(rows, header_row, mapping)
         hints = unit_hints(headers)
         self.sheet_hint = unit_hint_above(rows, header_row)
         capital = next((i for i, f in mapping.items() if f == "registered_capital"), None)
@@ -160,6 +160,7 @@ class InstitutionImporter:
         self.creates: list[crm_services.InstitutionDraft] = []
         self.updates: list[tuple[Institution, set[str], list[int], list[str]]] = []
         self.contacts: list[Contact] = []
+        self._checked: dict[tuple[Any, Any], list[str]] = {}  # (field, value) → messages
 
     # -- reading a row
 
@@ -334,16 +335,17 @@ class InstitutionImporter:
         """
         contact = isinstance(record, Contact)
         errors: dict[str, list[str]] = {}
+        fields = _fields(type(record))
+        stored = record.__dict__
         for name in names:
             if name in COUNTRIES and not contact:
                 continue  # parse_country gave an ISO code
-            field = _fields(type(record))[name]
+            field = fields[name]
             if field.is_relation:
                 continue  # found by name among the records that exist
-            try:
-                field.clean(getattr(record, field.attname), record)
-            except ValidationError as error:
-                errors.setdefault(field.attname, []).extend(error.messages)
+            messages = self._field_errors(field, stored[field.attname], record)
+            if messages:
+                errors.setdefault(field.attname, []).extend(messages)
         try:
             record.clean()
         except ValidationError as error:
@@ -357,6 +359,25 @@ class InstitutionImporter:
             for message in messages:
                 shown = "" if value is None else str(value)
                 row.errors.append(RowError(row.number, column, shown, message))
+
+    def _field_errors(self, field: Any, value: Any, record: Any) -> list[str]:
+        """What ``field.clean`` says of ``value``; remembered for a choice, a flag or a number.
+
+        Those repeat down a ledger (a few types and statuses for 100k rows), and a field's
+        own checks depend on the value alone. Names and codes, nearly all different, are
+        checked each time.
+        """
+        remember = field.choices is not None or not isinstance(value, str)
+        found = self._checked.get((field, value)) if remember else None
+        if found is None:
+            try:
+                field.clean(value, record)
+                found = []
+            except ValidationError as error:
+                found = error.messages
+            if remember:
+                self._checked[field, value] = found
+        return found
 
     def _new_contact(self, row: _Row) -> Contact | None:
         if not row.contact.get("name"):

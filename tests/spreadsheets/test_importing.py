@@ -11,7 +11,6 @@ from auditlog.models import LogEntry
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.utils import translation
-from openpyxl import Workbook as OpenpyxlWorkbook
 
 from crm.models import Contact, Institution, InstitutionAlias
 from plans.models import Category
@@ -20,6 +19,7 @@ from spreadsheets.headers import auto_map
 from spreadsheets.importing import ImportCancelled, error_workbook, run_import
 from spreadsheets.reading import open_workbook
 from tests.factories import BuildingFactory, InstitutionFactory
+from tests.spreadsheets.ledgers import import_file, write_xlsx
 
 USCC = "91310000MA1FL0000N"
 USCC_FULL_WIDTH = "９１３１００００ＭＡ１ＦＬ００００Ｎ "
@@ -65,18 +65,8 @@ def ledger_rows() -> list[list[object]]:
     ]  # fmt: skip
 
 
-def write_xlsx(path: Path, rows: list[list[object]]) -> Path:
-    book = OpenpyxlWorkbook()
-    sheet = book.active
-    for row in rows:
-        sheet.append(row)
-    book.save(path)
-    return path
-
-
 def run(path: Path, user, **options):
-    with open_workbook(path) as workbook:
-        return run_import(kind="institutions", workbook=workbook, user=user, **options)
+    return import_file(path, user, kind="institutions", **options)
 
 
 @pytest.fixture

@@ -9,7 +9,13 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from spreadsheets.commands import acting_user
-from spreadsheets.importing import IMPORTERS, ImportCancelled, error_workbook, run_import
+from spreadsheets.importing import (
+    IMPORTERS,
+    ImportCancelled,
+    SheetRows,
+    error_workbook,
+    run_import,
+)
 from spreadsheets.reading import SpreadsheetRejected, open_workbook
 from spreadsheets.values import CellError
 
@@ -49,7 +55,7 @@ class Command(BaseCommand):
                 rows = list(workbook.rows(options["sheet"]))
                 result = run_import(
                     kind=str(options["kind"]),
-                    workbook=_Rows(rows),
+                    workbook=SheetRows(rows),
                     user=user,
                     dry_run=bool(options["dry_run"]),
                     all_or_nothing=not options["partial"],
@@ -84,14 +90,3 @@ class Command(BaseCommand):
         return acting_user(
             username, nobody=_("No superuser or admin to import as; name one with --as.")
         )
-
-
-class _Rows:
-    """The rows already read, handed to the importer as a workbook (read once, kept for the
-    error workbook)."""
-
-    def __init__(self, rows: list[list[object]]) -> None:
-        self._rows = rows
-
-    def rows(self, sheet_name: str | None = None) -> list[list[object]]:
-        return self._rows
