@@ -1,5 +1,6 @@
 # Landfall: the whole set-up is `make run` (the app on SQLite with demo data) and
-# `make test` (the suite). Everything else here serves those two.
+# `make test` (the suite). Everything else here serves those two, except `make serve`:
+# the production run (gunicorn, a Celery worker and beat; docs/deployment.md).
 SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
@@ -9,7 +10,7 @@ PLAN_FILE := data/plans/lujiazui-14th.yaml
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test setup venv assets messages migrate lint format check-migrations clean
+.PHONY: run test serve setup venv assets messages migrate lint format check-migrations clean
 
 run: setup ## Serve the app with the 14th plan and demo data on http://127.0.0.1:8000
 	$(MANAGE) migrate --no-input
@@ -20,6 +21,9 @@ run: setup ## Serve the app with the 14th plan and demo data on http://127.0.0.1
 
 test: setup ## Run the whole suite (DATABASE_URL picks SQLite or PostgreSQL)
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+serve: setup ## The production run: gunicorn, a Celery worker and beat (docs/deployment.md)
+	$(PY) serve.py --bind $(HOST):$(PORT) $(ROLES)
 
 setup: venv assets messages
 
