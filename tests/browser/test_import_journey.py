@@ -66,6 +66,15 @@ def test_an_analyst_imports_a_ledger_through_the_wizard(
 
     log_in(page, "zhou.yu")
     page.get_by_role("link", name="导入", exact=True).click()
+    # The template of the kind: its headers are the ones the import maps.
+    with page.expect_download() as template:
+        page.get_by_test_id("templates").get_by_role("link").first.click()
+    headers = next(
+        load_workbook(io.BytesIO(Path(template.value.path()).read_bytes()))
+        .worksheets[0]
+        .iter_rows(values_only=True)
+    )
+    assert headers[:3] == ("机构名称", "英文名称", "统一社会信用代码")
     page.locator("input[name=kind][value=institutions]").check()
     page.locator("input[name=file]").set_input_files(
         files=[
@@ -115,6 +124,12 @@ def test_an_analyst_imports_a_ledger_through_the_wizard(
 
     page.get_by_test_id("see-records").click()
     page.get_by_text("旅程资产管理001号有限公司").first.wait_for()
+
+    # The earlier imports list it, with what it did.
+    page.goto("/spreadsheets/import/")
+    page.get_by_role("link", name="以往导入").click()
+    listed = page.get_by_test_id("import-list")
+    assert "2024台账.xlsx" in listed.inner_text() and str(ROWS) in listed.inner_text()
     job = ImportJob.objects.get()
     assert job.state == ImportJob.State.DONE and job.written
     assert problems == []  # no script error, no content-security-policy violation
