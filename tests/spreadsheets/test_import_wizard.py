@@ -456,3 +456,21 @@ def test_the_scheduled_sweep_marks_only_quiet_runs_failed(analyst, client):
 
     states = dict(ImportJob.objects.values_list("pk", "state"))
     assert states == {quiet.pk: State.FAILED, alive.pk: State.RUNNING}
+
+
+def test_the_pages_of_imports_take_a_fixed_number_of_queries(
+    analyst, client, django_assert_max_num_queries
+):
+    for _time in range(3):
+        upload(client, xlsx(ledger_rows()))
+        check(client, ImportJob.objects.first())
+    job = ImportJob.objects.first()
+    assert len(job.problems) == 2
+
+    # However many jobs and problems: the list and a job's page do not query per row.
+    with django_assert_max_num_queries(6):
+        assert client.get(reverse("spreadsheets:import_list")).status_code == 200
+    with django_assert_max_num_queries(4):
+        assert client.get(reverse("spreadsheets:import_job", args=[job.pk])).status_code == 200
+    with django_assert_max_num_queries(4):
+        assert client.get(reverse("spreadsheets:import_progress", args=[job.pk])).status_code == 200
