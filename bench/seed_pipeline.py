@@ -18,19 +18,22 @@ What it adds (defaults, seed 2021), on the register of ``seed_register.py``:
   rising year by year;
 - their histories, ~300,000 stage changes: the main line with skips, moves back, rests on
   hold; each landing with its registration date, moved by the team's manager;
-- ~40,000 milestones: the registration of every landing, registrations found on registry
-  lists (before and since 2021), licences, regional-HQ recognitions, a few hundred exits;
+- ~35,000 milestones: the registration of every landing, registrations found on registry
+  lists (before and since 2021), licences, regional-HQ recognitions, a few hundred exits
+  (``--landings N``: that many projects land instead of 40%);
 - interactions: the register's own are linked to the project alive on their day, and about
-  one new one per two stage changes is logged on the move's day (officer present), with
-  follow-ups; about 15% of the open projects are stalled: in their stage for months with
-  nothing logged since; most of the others have a next follow-up;
+  one new one per two stage changes is logged on the move's day (officer present, one of
+  the institution's contacts about half the time), with follow-ups; about 15% of the open
+  projects are stalled: in their stage for months with nothing logged since; most of the
+  others have a next follow-up;
 - the projects' plan categories (the institution's), the institutions' last contact, and
   quarterly values of the measured targets (``pipeline.demo.seed_measurements``).
 
 On an empty database it runs ``seed_register.py`` first (``--institutions``, default
 100,000). It refuses to run on a database that has projects already; ``--reset`` seeds the
 register and the pipeline again from scratch (``seed_register.py --reset`` empties both).
-Deterministic for a ``--seed``; dates are relative to today.
+Deterministic for a ``--seed``; dates are relative to today. ``draw`` and ``write_pipeline``
+are the two halves of ``seed``; seed_district.py calls them on a register drawn in memory.
 """
 
 from __future__ import annotations
@@ -43,7 +46,8 @@ import random
 import sys
 import time
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -58,12 +62,19 @@ django.setup()
 
 import seed_register  # noqa: E402
 from django.conf import settings  # noqa: E402
-from django.core.management.color import no_style  # noqa: E402
-from django.db import connection, models, transaction  # noqa: E402
+from django.db import connection, transaction  # noqa: E402
 from django.utils import timezone  # noqa: E402
+from seed_register import (  # noqa: E402
+    FOLLOW_UP_COLUMNS,
+    INTERACTION_COLUMNS,
+    next_id,
+    reset_sequences,
+    write,
+)
 
 from accounts.models import Membership, Role, User  # noqa: E402
 from crm.models import (  # noqa: E402
+    Contact,
     FollowUp,
     Institution,
     InstitutionStatus,
@@ -114,6 +125,10 @@ LOST_AT = [
 # Landings and losses by year: more each year (2026 is not over).
 YEARS = {2021: 10, 2022: 14, 2023: 17, 2024: 20, 2025: 22, 2026: 17}
 STALLED_SHARE = 0.15
+# How often a move is logged as an interaction on its day, and how often an open project
+# that is not stalled was touched since its last move.
+MOVE_LOGGED = 0.45
+TOUCHED_LATELY = 0.8
 CONFIDENTIAL_SHARE = 0.03
 CODE_WORDS = ["猎鹰", "白鹭", "青松", "远帆", "晨星", "玄武", "朱雀", "麒麟", "鲲鹏", "北辰"]
 VEHICLE_OF = {
@@ -141,43 +156,6 @@ SUMMARIES = {
     "lost": "确认企业最终决定,保持联系。",
 }
 FOLLOW_UPS = ["发送政策汇编", "安排实地看楼", "协调监管窗口指导", "确认注册资本到位时间"]
-
-
-# ---------------------------------------------------------------- bulk writing
-
-
-def write(model: type[models.Model], columns: list[str], rows: Iterable[tuple]) -> int:
-    """Insert rows (tuples in ``columns`` order, attribute names) in bulk; return how many."""
-    names = {f.attname: f.column for f in model._meta.concrete_fields}
-    table = connection.ops.quote_name(model._meta.db_table)
-    count = 0
-    if connection.vendor == "postgresql":
-        sql = "COPY %s (%s) FROM STDIN" % (table, ", ".join(names[c] for c in columns))
-        with connection.cursor() as cursor, cursor.cursor.copy(sql) as copy:
-            for row in rows:
-                copy.write_row(row)
-                count += 1
-        return count
-    batch: list[models.Model] = []
-    for row in rows:
-        batch.append(model(**dict(zip(columns, row, strict=True))))
-        count += 1
-        if len(batch) == 5000:
-            model.objects.bulk_create(batch)
-            batch = []
-    model.objects.bulk_create(batch)
-    return count
-
-
-def next_id(model: type[models.Model]) -> int:
-    return (model.objects.aggregate(top=models.Max("pk"))["top"] or 0) + 1
-
-
-def reset_sequences(*model_list: type[models.Model]) -> None:
-    """After inserts with explicit ids, let the database hand out the next ones."""
-    with connection.cursor() as cursor:
-        for sql in connection.ops.sequence_reset_sql(no_style(), list(model_list)):
-            cursor.execute(sql)
 
 
 # ---------------------------------------------------------------- histories
@@ -267,12 +245,20 @@ class Register:
         "country",
     )
 
-    def __init__(self) -> None:
+    def __init__(self, institutions: Iterable[Institution] | None = None) -> None:
+        """The register in the database, or these institutions (drawn, perhaps not written)."""
         self.rows: dict[int, dict] = {}
         self.landed: list[int] = []  # landed or in aftercare, with a USCC
         self.pipeline: list[int] = []
         self.lost: list[int] = []
-        for values in Institution.objects.values_list(*self.FIELDS).order_by("pk"):
+        if institutions is None:
+            found = Institution.objects.values_list(*self.FIELDS).order_by("pk")
+        else:
+            found = (
+                tuple(getattr(inst, name) for name in self.FIELDS)
+                for inst in sorted(institutions, key=lambda inst: inst.pk)
+            )
+        for values in found:
             row = dict(zip(self.FIELDS, values, strict=True))
             self.rows[row["pk"]] = row
             if row["status"] in (InstitutionStatus.LANDED, InstitutionStatus.AFTERCARE):
@@ -284,13 +270,23 @@ class Register:
                 self.lost.append(row["pk"])
 
 
-def assign(rng: random.Random, register: Register, projects: int) -> list[tuple[int, str]]:
+def assign(
+    rng: random.Random, register: Register, projects: int, landings: int | None = None
+) -> list[tuple[int, str]]:
     """(institution, outcome) for each project.
 
     Landings go to landed institutions, open projects first to those in the pipeline, lost
-    ones first to lost institutions; the rest are follow-ons and earlier attempts.
+    ones first to lost institutions; the rest are follow-ons and earlier attempts. With
+    ``landings``, that many land and the other outcomes share the rest as in OUTCOMES.
     """
-    quota = {outcome: round(share * projects) for outcome, share in OUTCOMES}
+    if landings is None:
+        quota = {outcome: round(share * projects) for outcome, share in OUTCOMES}
+    else:
+        rest = sum(share for outcome, share in OUTCOMES if outcome != "won")
+        quota = {
+            outcome: landings if outcome == "won" else round(share / rest * (projects - landings))
+            for outcome, share in OUTCOMES
+        }
     quota["won"] += projects - sum(quota.values())
     plans = [
         (pk, "won") for pk in rng.sample(register.landed, min(quota["won"], len(register.landed)))
@@ -478,7 +474,7 @@ def draw_histories(
             rows.changes.append(
                 (project_id, stages[previous].pk, to.pk, moment, actor, note, registration)
             )
-            if rng.random() < 0.45:
+            if rng.random() < MOVE_LOGGED:
                 rows.activity.append((pk, project_id, day, SUMMARIES[code], owner_id, team_id))
             previous = code
 
@@ -486,7 +482,7 @@ def draw_histories(
         rows.spans[pk].append((start, closed, end if stalled else None, project_id))
         if outcome in ("open", "hold") and not stalled:
             yesterday = today - datetime.timedelta(days=1)
-            if end < yesterday and rng.random() < 0.8:  # touched lately
+            if end < yesterday and rng.random() < TOUCHED_LATELY:
                 recent = end + datetime.timedelta(days=rng.randint(1, (yesterday - end).days))
                 rows.activity.append(
                     (pk, project_id, recent, SUMMARIES[final.code], owner_id, team_id)
@@ -565,25 +561,31 @@ def draw_milestones(rng: random.Random, register: Register, rows: Rows) -> None:
             )
 
 
-def link_interactions(spans: dict[int, list[tuple]]) -> int:
-    """Link the register's interactions to the project alive on their day; return how many.
+def project_on(
+    spans: dict[int, list[tuple]], institution_id: int, day: datetime.date
+) -> int | None:
+    """The institution's project alive on ``day``, the latest begun, if any.
 
-    Never to a stalled project after its last move: nothing has been logged on it since.
+    Never a stalled project after its last move: nothing has been logged on it since.
     """
+    alive = [
+        s for s in spans.get(institution_id, ()) if s[0] <= day and (s[1] is None or day <= s[1])
+    ]
+    if not alive:
+        return None
+    _start, _closed, quiet, project_id = max(alive, key=lambda s: (s[0], s[3]))
+    return project_id if quiet is None or day <= quiet else None
+
+
+def link_interactions(spans: dict[int, list[tuple]]) -> int:
+    """Link the register's interactions to the project alive on their day; return how many."""
     links: list[tuple[int, int]] = []
     found = Interaction.objects.filter(project__isnull=True).values_list(
         "pk", "institution_id", "date"
     )
     for pk, institution_id, day in found.iterator(chunk_size=20000):
-        alive = [
-            s
-            for s in spans.get(institution_id, ())
-            if s[0] <= day and (s[1] is None or day <= s[1])
-        ]
-        if not alive:
-            continue
-        _start, _closed, quiet, project_id = max(alive, key=lambda s: (s[0], s[3]))
-        if quiet is None or day <= quiet:
+        project_id = project_on(spans, institution_id, day)
+        if project_id is not None:
             links.append((pk, project_id))
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
@@ -607,12 +609,28 @@ def link_interactions(spans: dict[int, list[tuple]]) -> int:
 
 
 def write_activity(
-    rng: random.Random, rows: Rows, today: datetime.date, now: datetime.datetime
+    rng: random.Random,
+    rows: Rows,
+    today: datetime.date,
+    now: datetime.datetime,
+    meeting: random.Random,
+    keep_last_contact: bool = True,
 ) -> dict[str, int]:
-    """The interactions logged on the projects' days, their officers and follow-ups."""
+    """The interactions logged on the projects' days, their officers, contacts and follow-ups.
+
+    ``meeting`` draws who of the institution's contacts was there (about half the time, as
+    in the register); ``keep_last_contact``: move the institutions' last contact on to the
+    new interactions (the district seeder sets it before it writes the institutions).
+    """
     first = next_id(Interaction)
     kinds, weights = zip(*KINDS, strict=True)
-    interactions, officers, follow_ups = [], [], []
+    contacts_of: dict[int, list[int]] = defaultdict(list)
+    known = Contact.objects.filter(erased_at__isnull=True).order_by("pk")
+    for institution_id, contact_id in known.values_list("institution_id", "pk").iterator(
+        chunk_size=20000
+    ):
+        contacts_of[institution_id].append(contact_id)
+    interactions, officers, present, follow_ups = [], [], [], []
     for offset, (pk, project_id, day, summary, officer, team_id) in enumerate(rows.activity):
         interaction_id = first + offset
         interactions.append(
@@ -631,6 +649,9 @@ def write_activity(
             )
         )
         officers.append((interaction_id, officer))
+        met = contacts_of.get(pk)
+        if met and meeting.random() < 0.5:
+            present.append((interaction_id, meeting.choice(met)))
         if rng.random() < 0.25:
             due = day + datetime.timedelta(days=rng.randint(3, 45))
             done = due < today and rng.random() < 0.85
@@ -653,50 +674,24 @@ def write_activity(
         follow_ups.append(
             (what, assignee, due, False, None, pk, project_id, None, team_id, assignee, now)
         )
-    write(
-        Interaction,
-        [
-            "id",
-            "institution_id",
-            "project_id",
-            "kind",
-            "date",
-            "summary",
-            "outcome",
-            "next_step",
-            "team_id",
-            "created_by_id",
-            "created_at",
-        ],
-        interactions,
-    )
+    write(Interaction, INTERACTION_COLUMNS, interactions)
     reset_sequences(Interaction)
     write(Interaction.officers.through, ["interaction_id", "user_id"], officers)
-    write(
-        FollowUp,
-        [
-            "title",
-            "assignee_id",
-            "due_date",
-            "done",
-            "done_at",
-            "institution_id",
-            "project_id",
-            "interaction_id",
-            "team_id",
-            "created_by_id",
-            "created_at",
-        ],
-        follow_ups,
-    )
-    with connection.cursor() as cursor:  # the institutions' last contact, as the services keep it
-        cursor.execute(
-            "UPDATE crm_institution SET last_contacted_on = ("
-            "SELECT MAX(i.date) FROM crm_interaction i WHERE i.institution_id = crm_institution.id"
-            ") WHERE id IN (SELECT institution_id FROM crm_interaction WHERE id >= %s)",
-            [first],
-        )
-    return {"interactions": len(interactions), "follow_ups": len(follow_ups)}
+    write(Interaction.contacts.through, ["interaction_id", "contact_id"], present)
+    write(FollowUp, FOLLOW_UP_COLUMNS, follow_ups)
+    if keep_last_contact:  # the institutions' last contact, as the services keep it
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "UPDATE crm_institution SET last_contacted_on = (SELECT MAX(i.date) "
+                "FROM crm_interaction i WHERE i.institution_id = crm_institution.id) "
+                "WHERE id IN (SELECT institution_id FROM crm_interaction WHERE id >= %s)",
+                [first],
+            )
+    return {
+        "interactions": len(interactions),
+        "contacts present": len(present),
+        "follow_ups": len(follow_ups),
+    }
 
 
 PROJECT_COLUMNS = [
@@ -734,29 +729,50 @@ CHANGE_COLUMNS = [
 ]
 
 
-def seed(*, projects: int, changes: int, seed_value: int, log) -> dict[str, int]:
+# The tables the pipeline fills (seed_district.py loads them with bulk_load).
+PIPELINE_MODELS = [Project, StageChange, Project.categories.through, Milestone]
+
+
+@dataclass
+class Drawn:
+    """The pipeline drawn, not yet written: its rows, its first project's id, its generator."""
+
+    rows: Rows
+    first_project: int
+    rng: random.Random
+
+
+def draw(
+    *,
+    register: Register,
+    projects: int,
+    changes: int,
+    landings: int | None = None,
+    seed_value: int,
+    log: Callable[[str], None],
+) -> Drawn:
+    """Draw the projects, their histories, the milestones and the activity on the register."""
     rng = random.Random(seed_value)
-    today, now = timezone.localdate(), timezone.now()
     stages = {s.code: s for s in Stage.objects.all()}
     missing = (set(MAIN_LINE) | {"hold", "lost"}) - set(stages)
     if missing:
         raise SystemExit("The default stages are missing: %s" % ", ".join(sorted(missing)))
     members: dict[int, list[int]] = defaultdict(list)
     managers: dict[int, int] = {}
-    for user_id, team_id, role in Membership.objects.values_list("user_id", "team_id", "role"):
+    memberships = Membership.objects.order_by("pk").values_list("user_id", "team_id", "role")
+    for user_id, team_id, role in memberships:
         if role in (Role.OFFICER, Role.MANAGER):
             members[team_id].append(user_id)
         if role == Role.MANAGER:
             managers.setdefault(team_id, user_id)
     anyone = User.objects.order_by("pk").values_list("pk", flat=True).first()
 
-    register = Register()
     log(
         f"register: {len(register.rows)} institutions; {len(register.landed)} landed or in "
         f"aftercare with a USCC, {len(register.pipeline)} in the pipeline, "
         f"{len(register.lost)} lost"
     )
-    plans = assign(rng, register, projects)
+    plans = assign(rng, register, projects, landings)
     paths = draw_paths(rng, plans, changes, log)
     first_project = next_id(Project)
     rows = draw_histories(
@@ -767,44 +783,94 @@ def seed(*, projects: int, changes: int, seed_value: int, log) -> dict[str, int]
         f"drawn: {len(rows.projects)} projects, {len(rows.changes)} stage changes, "
         f"{len(rows.milestones)} milestones, {len(rows.activity)} interactions to log"
     )
+    return Drawn(rows, first_project, rng)
 
-    with transaction.atomic():
-        write(Project, PROJECT_COLUMNS, rows.projects)
-        reset_sequences(Project)
-        log(f"projects written: {len(rows.projects)}")
-        write(StageChange, CHANGE_COLUMNS, rows.changes)
-        log(f"stage changes written: {len(rows.changes)}")
-        through = connection.ops.quote_name(Project.categories.through._meta.db_table)
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"INSERT INTO {through} (project_id, category_id) "
-                "SELECT p.id, c.category_id FROM pipeline_project p "
-                "JOIN crm_institution_categories c ON c.institution_id = p.institution_id "
-                "WHERE p.id >= %s",
-                [first_project],
-            )
-            categories = cursor.rowcount
-        write(Milestone, MILESTONE_COLUMNS, rows.milestones)
-        log(f"milestones written: {len(rows.milestones)}; project categories: {categories}")
-        linked = link_interactions(rows.spans)
-        log(f"register interactions linked to projects: {linked}")
-        made = write_activity(rng, rows, today, now)
-        log(f"new interactions: {made['interactions']}, follow-ups: {made['follow_ups']}")
-        plan = Plan.objects.filter(code=PLAN_CODE).first()
-        analyst = User.objects.filter(memberships__role=Role.ANALYST).first()
-        measured = seed_measurements(
-            plan, random.Random(f"{seed_value}:measurements"), today=today, actor=analyst
+
+def write_pipeline(
+    drawn: Drawn,
+    *,
+    seed_value: int,
+    log: Callable[[str], None],
+    link_register: bool = True,
+    keep_last_contact: bool = True,
+) -> dict[str, int]:
+    """Write what ``draw`` drew; return the counts.
+
+    ``link_register``: link the register's interactions already written to the projects
+    alive on their day; ``keep_last_contact``: see ``write_activity``. The district seeder
+    turns both off: it writes the register's interactions after, linked as they are written.
+    """
+    rows, first_project = drawn.rows, drawn.first_project
+    today, now = timezone.localdate(), timezone.now()
+    write(Project, PROJECT_COLUMNS, rows.projects)
+    reset_sequences(Project)
+    log(f"projects written: {len(rows.projects)}")
+    write(StageChange, CHANGE_COLUMNS, rows.changes)
+    log(f"stage changes written: {len(rows.changes)}")
+    through = connection.ops.quote_name(Project.categories.through._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {through} (project_id, category_id) "
+            "SELECT p.id, c.category_id FROM pipeline_project p "
+            "JOIN crm_institution_categories c ON c.institution_id = p.institution_id "
+            "WHERE p.id >= %s",
+            [first_project],
         )
-    return {
+        categories = cursor.rowcount
+    write(Milestone, MILESTONE_COLUMNS, rows.milestones)
+    log(f"milestones written: {len(rows.milestones)}; project categories: {categories}")
+    counts = {
         "projects": len(rows.projects),
         "stage changes": len(rows.changes),
         "project categories": categories,
         "milestones": len(rows.milestones),
-        "register interactions linked": linked,
-        "new interactions": made["interactions"],
-        "new follow-ups": made["follow_ups"],
-        "measurements": measured,
     }
+    if link_register:
+        counts["register interactions linked"] = link_interactions(rows.spans)
+        log(f"register interactions linked to projects: {counts['register interactions linked']}")
+    meeting = random.Random(f"{seed_value}:contacts present")
+    made = write_activity(drawn.rng, rows, today, now, meeting, keep_last_contact)
+    log(
+        f"new interactions: {made['interactions']} ({made['contacts present']} with a contact "
+        f"present), follow-ups: {made['follow_ups']}"
+    )
+    plan = Plan.objects.filter(code=PLAN_CODE).first()
+    analyst = User.objects.filter(memberships__role=Role.ANALYST).order_by("pk").first()
+    counts["measurements"] = seed_measurements(
+        plan, random.Random(f"{seed_value}:measurements"), today=today, actor=analyst
+    )
+    counts["new interactions"] = made["interactions"]
+    counts["new contacts present"] = made["contacts present"]
+    counts["new follow-ups"] = made["follow_ups"]
+    return counts
+
+
+def activity_estimate(*, projects: int, changes: int, landings: int | None = None) -> int:
+    """About how many interactions ``draw`` logs on the projects' days, for the district's sums.
+
+    One per MOVE_LOGGED of the moves (every change but the creation), and one for most open
+    projects that are neither stalled nor touched today.
+    """
+    won = OUTCOMES[0][1] * projects if landings is None else landings
+    active_share = sum(share for outcome, share in OUTCOMES if outcome in ("open", "hold"))
+    lost_share = sum(share for outcome, share in OUTCOMES if outcome != "won")
+    active = (projects - won) * active_share / lost_share
+    return round(MOVE_LOGGED * (changes - projects) + TOUCHED_LATELY * (1 - STALLED_SHARE) * active)
+
+
+def seed(
+    *, projects: int, changes: int, landings: int | None = None, seed_value: int, log
+) -> dict[str, int]:
+    drawn = draw(
+        register=Register(),
+        projects=projects,
+        changes=changes,
+        landings=landings,
+        seed_value=seed_value,
+        log=log,
+    )
+    with transaction.atomic():
+        return write_pipeline(drawn, seed_value=seed_value, log=log)
 
 
 def empty_pipeline() -> None:
@@ -819,6 +885,12 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--projects", type=int, default=50_000)
     parser.add_argument("--changes", type=int, default=300_000, help="stage changes, about")
+    parser.add_argument(
+        "--landings",
+        type=int,
+        default=None,
+        help="projects that land (default: 40%% of --projects)",
+    )
     parser.add_argument("--seed", type=int, default=2021)
     parser.add_argument(
         "--institutions",
@@ -864,7 +936,13 @@ def main(argv: list[str] | None = None) -> int:
         if seed_register.main([*register_args, "--no-analyze"]):
             return 2
 
-    counts = seed(projects=args.projects, changes=args.changes, seed_value=args.seed, log=log)
+    counts = seed(
+        projects=args.projects,
+        changes=args.changes,
+        landings=args.landings,
+        seed_value=args.seed,
+        log=log,
+    )
     if connection.vendor == "postgresql" and not args.no_analyze:
         with connection.cursor() as cursor:
             cursor.execute("VACUUM ANALYZE")

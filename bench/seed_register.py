@@ -1,40 +1,47 @@
 #!/usr/bin/env python
-"""Fill a dedicated database with a register of realistic size, fast (bulk_create).
+"""Fill a dedicated database with a register of realistic size, fast (COPY on PostgreSQL).
 
     DJANGO_SETTINGS_MODULE=config.settings.local \
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/landfall_bench \
     .venv/bin/python bench/seed_register.py --institutions 100000 --reset
 
-What it makes (for 100,000 institutions, seed 2021, about 2-3 minutes on 2 cores):
+What it makes (for 100,000 institutions, seed 2021, under a minute on 2 cores):
 
-- the 14th plan (``load_plan data/plans/lujiazui-14th.yaml``), 4 teams, 15 users;
-- 60 buildings;
+- the 14th plan (``load_plan data/plans/lujiazui-14th.yaml``), 4 teams, 15 users
+  (``--teams``, ``--users``: more teams and invented colleagues, up to 8 teams);
+- 60 buildings (``--buildings``);
 - institutions with invented Chinese and English names built from a brand, type words
   and a legal form (上海博远基金管理有限公司 / Shanghai Boyuan Fund Management Co., Ltd.),
   so that a search for 基金 or for a brand has the selectivity it would have on a real
   register; types, ownership, status and countries spread as in a financial district;
   about a third with a USCC, some foreign ones with an LEI, 1-2 plan categories each, 10%
   with an alias; ``search_text`` and the name keys computed by ``refresh_keys``;
-- contacts for about 40% of them;
-- about 200,000 interactions over three years (a few dozen institutions are "busy",
-  with hundreds each), officers present, and ``last_contacted_on`` set to the latest;
-- about 50,000 follow-ups, some done, some overdue.
+- contacts for about 40% of them (``--contacts N``: about N, for about 80% of them);
+- about 200,000 interactions over three years (``--interactions N``: about N), a few
+  dozen institutions "busy" with hundreds each (``--busy``, ``--busy-interactions``),
+  officers present, contacts present for about half, ``last_contacted_on`` the latest;
+- about one follow-up per four interactions, some done, some overdue.
 
 Every name is invented. Deterministic for a given ``--seed`` (dates are relative to
 today). Without ``--reset`` it refuses to add to a register that already has
 institutions. ``--reset`` empties the crm tables (and pipeline projects, which point at
 institutions) first; it only runs on a database whose name contains "bench" unless
-``--force`` is given.
+``--force`` is given. The load runs in one transaction; on PostgreSQL the tables' plain
+indexes are built once at the end and the foreign keys checked in bulk (``bulk_load``).
 """
 
 from __future__ import annotations
 
 import argparse
 import datetime
+import math
 import os
 import random
 import sys
 import time
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -45,8 +52,10 @@ import django  # noqa: E402
 
 django.setup()
 
+from django.apps import apps  # noqa: E402
 from django.core.management import call_command  # noqa: E402
-from django.db import connection, transaction  # noqa: E402
+from django.core.management.color import no_style  # noqa: E402
+from django.db import connection, models, transaction  # noqa: E402
 from django.utils import timezone  # noqa: E402
 from stdnum.cn import uscc as uscc_check  # noqa: E402
 from stdnum.iso7064 import mod_97_10  # noqa: E402
@@ -71,21 +80,24 @@ from crm.names import normalise_name  # noqa: E402
 from plans.models import Category, Plan  # noqa: E402
 
 PLAN_FILE = ROOT / "data" / "plans" / "lujiazui-14th.yaml"
-# Interactions and follow-ups carry their team where the schema has the field (crm 0006).
-INTERACTION_HAS_TEAM = any(f.name == "team" for f in Interaction._meta.get_fields())
-FOLLOW_UP_HAS_TEAM = any(f.name == "team" for f in FollowUp._meta.get_fields())
 PLAN_CODE = "lujiazui-14th"
 BATCH = 5000
 BENCH_USERNAME = "bench"
 
 # ---------------------------------------------------------------- vocabulary
 
+# Team i works the sector of TYPES' team index i % 4: the first four are the default.
 TEAMS = [
     "金融机构招商一部",
     "资管与融资租赁招商部",
     "总部经济招商部",
     "航运与专业服务招商部",
+    "金融机构招商二部",
+    "私募与财富管理招商部",
+    "跨国公司地区总部服务部",
+    "贸易与专业服务招商二部",
 ]
+SECTORS = 4
 # (username, display name, team index, role); "bench" is the one the benchmark signs in as.
 PEOPLE = [
     (BENCH_USERNAME, "基准测试", 0, Role.OFFICER),
@@ -586,6 +598,19 @@ BUILDING_WORDS = [
 ]
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾"
 GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华玉兰萍"
+# Their pinyin, for the usernames of the colleagues beyond PEOPLE.
+# fmt: off
+SURNAME_PINYIN = [
+    "wang", "li", "zhang", "liu", "chen", "yang", "huang", "zhao", "wu", "zhou", "xu", "sun",
+    "ma", "zhu", "hu", "guo", "he", "gao", "lin", "luo", "zheng", "liang", "xie", "song",
+    "tang", "xu", "han", "feng", "deng", "cao", "peng", "zeng",
+]
+GIVEN_PINYIN = [
+    "wei", "fang", "na", "min", "jing", "li", "qiang", "lei", "jun", "yang", "yong", "yan",
+    "jie", "juan", "tao", "ming", "chao", "xiu", "xia", "ping", "gang", "gui", "ying", "hua",
+    "yu", "lan", "ping",
+]
+# fmt: on
 TITLES = [
     "总经理",
     "首席代表",
@@ -697,7 +722,673 @@ def make_names(rng: random.Random, type_words: tuple[str, str], itype: str, fore
     return name_zh, name_en, alias
 
 
+# ---------------------------------------------------------------- bulk writing
+
+
+def write(model: type[models.Model], columns: list[str], rows: Iterable[tuple]) -> int:
+    """Insert rows (tuples in ``columns`` order, attribute names) in bulk; return how many."""
+    names = {f.attname: f.column for f in model._meta.concrete_fields}
+    table = connection.ops.quote_name(model._meta.db_table)
+    count = 0
+    if connection.vendor == "postgresql":
+        sql = "COPY %s (%s) FROM STDIN" % (table, ", ".join(names[c] for c in columns))
+        with connection.cursor() as cursor, cursor.cursor.copy(sql) as copy:
+            for row in rows:
+                copy.write_row(row)
+                count += 1
+        return count
+    batch: list[models.Model] = []
+    for row in rows:
+        batch.append(model(**dict(zip(columns, row, strict=True))))
+        count += 1
+        if len(batch) == BATCH:
+            model.objects.bulk_create(batch)
+            batch = []
+    model.objects.bulk_create(batch)
+    return count
+
+
+def write_objects(objects: list[models.Model]) -> int:
+    """Insert unsaved model instances, every concrete field (the ids too), with ``write``."""
+    if not objects:
+        return 0
+    fields = objects[0]._meta.concrete_fields
+    # Fields from outside Django (a country) hold objects that COPY cannot take as they are.
+    prepared = [not type(f).__module__.startswith("django.") for f in fields]
+
+    def rows() -> Iterator[tuple]:
+        for obj in objects:
+            yield tuple(
+                f.get_prep_value(getattr(obj, f.attname)) if prep else getattr(obj, f.attname)
+                for f, prep in zip(fields, prepared, strict=True)
+            )
+
+    return write(type(objects[0]), [f.attname for f in fields], rows())
+
+
+def next_id(model: type[models.Model]) -> int:
+    return (model.objects.aggregate(top=models.Max("pk"))["top"] or 0) + 1
+
+
+def reset_sequences(*model_list: type[models.Model]) -> None:
+    """After inserts with explicit ids, let the database hand out the next ones."""
+    with connection.cursor() as cursor:
+        for sql in connection.ops.sequence_reset_sql(no_style(), list(model_list)):
+            cursor.execute(sql)
+
+
+# The indexes a load can drop and build again: neither unique nor a primary key.
+PLAIN_INDEXES = """
+    SELECT i.relname, pg_get_indexdef(i.oid)
+    FROM pg_index x
+    JOIN pg_class i ON i.oid = x.indexrelid
+    JOIN pg_class t ON t.oid = x.indrelid
+    WHERE t.relname = ANY(%s) AND pg_table_is_visible(t.oid)
+      AND NOT x.indisunique AND NOT x.indisprimary
+    ORDER BY t.relname, i.relname
+"""
+
+
+@contextmanager
+def bulk_load(model_list: Iterable[type[models.Model]], log: Callable[[str], None]):
+    """Load these models' tables without their plain indexes and without per-row FK checks.
+
+    PostgreSQL only (elsewhere it does nothing), inside the caller's transaction, so that a
+    failed load leaves the schema as it was. Indexes that are neither unique nor a primary
+    key are dropped, and built again once at the end, from their own definitions: sorting
+    a million keys once is cheaper than inserting them one by one. For a superuser the
+    foreign-key triggers are off while loading (``session_replication_role``: each row
+    would queue a check for the commit) and every foreign key of every table is checked in
+    bulk afterwards; a dangling one stops the load.
+    """
+    if connection.vendor != "postgresql":
+        yield
+        return
+    if not connection.in_atomic_block:
+        raise RuntimeError("bulk_load runs inside transaction.atomic()")
+    tables = sorted({m._meta.db_table for m in model_list})
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT rolsuper FROM pg_roles WHERE rolname = current_user")
+        superuser = cursor.fetchone()[0]
+        if superuser:
+            cursor.execute("SET LOCAL session_replication_role = replica")
+        cursor.execute(PLAIN_INDEXES, [tables])
+        indexes = cursor.fetchall()
+        for name, _definition in indexes:
+            cursor.execute("DROP INDEX %s" % connection.ops.quote_name(name))
+    log(f"bulk load: {len(indexes)} indexes of {len(tables)} tables dropped until the end")
+    yield
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL maintenance_work_mem = '256MB'")
+        for _name, definition in indexes:
+            cursor.execute(definition)
+        log(f"bulk load: {len(indexes)} indexes built")
+        if superuser:
+            cursor.execute("SET LOCAL session_replication_role = origin")
+            checked = check_foreign_keys()
+            log(f"bulk load: {checked} foreign keys checked, none dangling")
+
+
+def check_foreign_keys() -> int:
+    """Look for rows whose foreign key points at no row, in every table; raise if any."""
+    existing = set(connection.introspection.table_names())
+    quote = connection.ops.quote_name
+    checked, dangling = 0, []
+    with connection.cursor() as cursor:
+        for model in apps.get_models(include_auto_created=True):
+            if model._meta.proxy or model._meta.db_table not in existing:
+                continue
+            for field in model._meta.concrete_fields:
+                if not (field.is_relation and field.many_to_one and field.db_constraint):
+                    continue
+                target = field.target_field
+                cursor.execute(
+                    "SELECT count(*) FROM %s a WHERE a.%s IS NOT NULL AND NOT EXISTS "
+                    "(SELECT 1 FROM %s b WHERE b.%s = a.%s)"
+                    % (
+                        quote(model._meta.db_table),
+                        quote(field.column),
+                        quote(target.model._meta.db_table),
+                        quote(target.column),
+                        quote(field.column),
+                    )
+                )
+                checked += 1
+                missing = cursor.fetchone()[0]
+                if missing:
+                    dangling.append(f"{model._meta.db_table}.{field.column}: {missing}")
+    if dangling:
+        raise RuntimeError("Foreign keys pointing nowhere: " + "; ".join(dangling))
+    return checked
+
+
+# ---------------------------------------------------------------- people and places
+
+
+def colleagues(teams: int, count: int) -> list[tuple[str, str, int, str]]:
+    """Invented people beyond PEOPLE, in its shape, each joining the smallest team.
+
+    A team without a manager gets one first; now and then one is an analyst or a viewer.
+    """
+    rng = random.Random("colleagues")
+    size = [sum(1 for person in PEOPLE if person[2] == t) for t in range(teams)]
+    managed = {person[2] for person in PEOPLE if person[3] == Role.MANAGER}
+    taken = {person[0] for person in PEOPLE}
+    made = []
+    for n in range(count):
+        team = size.index(min(size))
+        if team not in managed:
+            role = Role.MANAGER
+            managed.add(team)
+        else:
+            role = {5: Role.ANALYST, 11: Role.VIEWER}.get(n % 12, Role.OFFICER)
+        username = ""
+        while not username or username in taken:
+            surname = rng.randrange(len(SURNAMES))
+            given = [rng.randrange(len(GIVEN)) for _ in range(rng.choice((1, 2)))]
+            username = SURNAME_PINYIN[surname] + "." + "".join(GIVEN_PINYIN[g] for g in given)
+        taken.add(username)
+        display_name = SURNAMES[surname] + "".join(GIVEN[g] for g in given)
+        made.append((username, display_name, team, role))
+        size[team] += 1
+    return made
+
+
+def people(teams: int = 4, users: int = 15) -> tuple[list[User], list[Team], dict[int, list[User]]]:
+    """The teams and their people: PEOPLE, then invented colleagues up to ``users``.
+
+    Returns every user, the teams, and each team's officers and managers by team index.
+    """
+    if not SECTORS <= teams <= len(TEAMS) or users < len(PEOPLE):
+        raise ValueError(f"teams go from {SECTORS} to {len(TEAMS)}, users from {len(PEOPLE)}")
+    team_rows = [Team.objects.get_or_create(name=name)[0] for name in TEAMS[:teams]]
+    made, by_team = [], {i: [] for i in range(teams)}
+    for username, display_name, team_index, role in [
+        *PEOPLE,
+        *colleagues(teams, users - len(PEOPLE)),
+    ]:
+        user, created = User.objects.get_or_create(
+            username=username,
+            defaults={"display_name": display_name, "email": f"{username}@landfall.example"},
+        )
+        if created:
+            user.set_unusable_password()
+            user.save()
+        Membership.objects.update_or_create(
+            user=user, team=team_rows[team_index], defaults={"role": role}
+        )
+        made.append(user)
+        if role in (Role.OFFICER, Role.MANAGER):
+            by_team[team_index].append(user)
+    return made, team_rows, by_team
+
+
+def buildings(rng: random.Random, count: int) -> list[Building]:
+    made, seen = [], set()
+    while len(made) < count:
+        word = rng.choice(BUILDING_WORDS)
+        brand = rng.choice(BRAND_FIRST)[0] + rng.choice(BRAND_SECOND)[0]
+        name = f"{brand}{word}"
+        if name in seen:
+            continue
+        seen.add(name)
+        made.append(
+            Building(
+                name_zh=name,
+                name_en=name,
+                address=f"{rng.choice(ROADS)}{rng.randint(1, 999)}号",
+                tax_tier=rng.choice([t for t, _ in TaxTier.choices]),
+                tax_year=2024,
+            )
+        )
+    return Building.objects.bulk_create(made)
+
+
+# ---------------------------------------------------------------- how much of each
+
+
+@dataclass
+class Size:
+    """How big the register is and how busy; the defaults are this script's own."""
+
+    institutions: int = 100_000
+    busy: int = 60
+    busy_interactions: tuple[int, int] = (250, 500)
+    interactions: int | None = None  # about; None: CONTACT_RATE as it is (~2.3 a head)
+    contacts: int | None = None  # about; None: 1-2 for about 40% of the institutions
+    buildings: int = 60
+    teams: int = 4
+    users: int = 15
+    landed_share: float | None = None  # landed or in aftercare; None: STATUSES as they are
+    history_days: int = 3 * 365
+
+
+# With --contacts, the share of the ordinary institutions that have contacts.
+CONTACT_SHARE = 0.8
+CONTACTS_AT_MOST = 30
+BUSY_CONTACTS = (6, 12)
+
+
+def floor_mean(mean: float) -> float:
+    """The mean of ``int(expovariate(1 / mean))``: an exponential draw, rounded down."""
+    return 1 / math.expm1(1 / mean) if mean > 0 else 0.0
+
+
+def spread(mean_rest: float) -> float:
+    """The exponential mean whose draws, rounded down, average ``mean_rest``."""
+    return 1 / math.log1p(1 / mean_rest) if mean_rest > 0 else 0.0
+
+
+def status_weights(landed_share: float | None) -> tuple[list[str], list[float]]:
+    """STATUSES, with landed and aftercare scaled to ``landed_share`` of the whole."""
+    codes = [code for code, _weight in STATUSES]
+    if landed_share is None:
+        return codes, [weight for _code, weight in STATUSES]
+    landed = {InstitutionStatus.LANDED, InstitutionStatus.AFTERCARE}
+    landed_total = sum(w for c, w in STATUSES if c in landed)
+    other_total = sum(w for c, w in STATUSES if c not in landed)
+    return codes, [
+        w / landed_total * landed_share if c in landed else w / other_total * (1 - landed_share)
+        for c, w in STATUSES
+    ]
+
+
+def interaction_scale(size: Size, codes: list[str], weights: list[float]) -> float:
+    """The factor on CONTACT_RATE's means that gives about ``size.interactions`` in all."""
+    if size.interactions is None:
+        return 1.0
+    ordinary = max(size.institutions - size.busy, 1)
+    wanted = (size.interactions - size.busy * sum(size.busy_interactions) / 2) / ordinary
+    total = sum(weights)
+
+    def expected(scale: float) -> float:
+        return sum(
+            w
+            / total
+            * (1 - CONTACT_RATE[c][0])
+            * (1 + floor_mean(scale * (CONTACT_RATE[c][1] - 1)))
+            for c, w in zip(codes, weights, strict=True)
+        )
+
+    low, high = 1e-3, 1e4
+    for _ in range(60):
+        middle = math.sqrt(low * high)
+        low, high = (middle, high) if expected(middle) < wanted else (low, middle)
+    return low
+
+
 # ---------------------------------------------------------------- the run
+
+
+@dataclass
+class Batch:
+    """Institutions drawn but not all written: what each will get, and its contacts' ids."""
+
+    institutions: list[Institution]
+    aliases: list[list[str]] = field(default_factory=list)
+    categories: list[set[int]] = field(default_factory=list)
+    dates: list[list[datetime.date]] = field(default_factory=list)
+    contacts: list[int] = field(default_factory=list)
+    contacts_of: dict[int, list[int]] = field(default_factory=dict)
+
+
+INTERACTION_COLUMNS = [
+    "id",
+    "institution_id",
+    "project_id",
+    "kind",
+    "date",
+    "summary",
+    "outcome",
+    "next_step",
+    "team_id",
+    "created_by_id",
+    "created_at",
+]
+FOLLOW_UP_COLUMNS = [
+    "title",
+    "assignee_id",
+    "due_date",
+    "done",
+    "done_at",
+    "institution_id",
+    "project_id",
+    "interaction_id",
+    "team_id",
+    "created_by_id",
+    "created_at",
+]
+CONTACT_COLUMNS = [
+    "id",
+    "institution_id",
+    "name",
+    "name_en",
+    "title",
+    "email",
+    "phone",
+    "wechat",
+    "notes",
+    "lawful_basis",
+    "basis_note",
+    "do_not_contact",
+    "is_primary",
+    "erased_at",
+    "created_at",
+    "updated_at",
+]
+# The tables the register fills (with bulk_load).
+REGISTER_MODELS = [
+    Institution,
+    InstitutionAlias,
+    Institution.categories.through,
+    Contact,
+    Interaction,
+    Interaction.officers.through,
+    Interaction.contacts.through,
+    FollowUp,
+]
+
+
+class RegisterSeeder:
+    """Draws the register in batches of institutions and writes each batch's rows.
+
+    A batch is drawn whole (names, identifiers, status, the days of its interactions);
+    ``write_institutions`` then writes the institutions with their aliases, categories and
+    contacts, and ``write_activity`` their interactions, officers and contacts present and
+    follow-ups, linked to a project when ``link`` names one for the day.
+    """
+
+    def __init__(self, *, size: Size, seed_value: int) -> None:
+        self.size = size
+        self.rng = random.Random(seed_value)
+        self.today = timezone.localdate()
+        self.now = timezone.now()
+        self.users, self.teams, by_index = people(size.teams, size.users)
+        self.members = {self.teams[i].pk: [u.pk for u in us] for i, us in by_index.items()}
+        self.sector_teams = [self.teams[i::SECTORS] for i in range(SECTORS)]
+        plan = Plan.objects.get(code=PLAN_CODE)
+        self.category_ids = dict(Category.objects.filter(plan=plan).values_list("code", "pk"))
+        self.buildings = [b.pk for b in buildings(self.rng, size.buildings)]
+        self.type_codes = list(TYPES)
+        self.type_weights = [TYPES[t][0] for t in self.type_codes]
+        self.country_codes, self.country_weights = zip(*COUNTRIES, strict=True)
+        self.status_codes, self.status_weights = status_weights(size.landed_share)
+        self.scale = interaction_scale(size, self.status_codes, self.status_weights)
+        ordinary = max(size.institutions - size.busy, 1)
+        per_head = ((size.contacts or 0) - size.busy * sum(BUSY_CONTACTS) / 2) / ordinary
+        self.contact_share = min(CONTACT_SHARE, max(per_head, 0.0))
+        self.contact_spread = spread(per_head / self.contact_share - 1) if per_head > 0 else 0.0
+        self.kinds = [k for k, _ in InteractionKind.choices]
+        self.seen_names: set[str] = set()
+        self.seen_uscc: set[str] = set()
+        self.seen_lei: set[str] = set()
+        self.busy_left = size.busy
+        self.busy_every = max(1, size.institutions // max(size.busy, 1))
+        self.busy_ids: list[int] = []
+        # Below the busy ones, whatever the scale: the benchmark opens the busiest institution.
+        self.ordinary_at_most = size.busy_interactions[0] * 3 // 4
+        self.drawn = 0
+        self.first_id = next_id(Institution)
+        self.counts = dict.fromkeys(
+            [
+                "institutions",
+                "aliases",
+                "categories",
+                "contacts",
+                "interactions",
+                "officers",
+                "contacts present",
+                "follow_ups",
+            ],
+            0,
+        )
+
+    def random_day(self, back: int) -> datetime.date:
+        # More recent contact is likelier: the uniform draw pushed towards today.
+        return self.today - datetime.timedelta(days=int((self.rng.random() ** 1.6) * back))
+
+    def batches(self) -> Iterator[Batch]:
+        while self.drawn < self.size.institutions:
+            yield self.draw(min(BATCH, self.size.institutions - self.drawn))
+
+    def draw(self, count: int) -> Batch:
+        rng, size = self.rng, self.size
+        batch = Batch([])
+        while len(batch.institutions) < count:
+            itype = rng.choices(self.type_codes, self.type_weights)[0]
+            _w, words, cats, licensed, regulator, team_index = TYPES[itype]
+            country = rng.choices(self.country_codes, self.country_weights)[0]
+            foreign = country != "CN"
+            name_zh, name_en, alias = make_names(rng, rng.choice(words), itype, foreign)
+            if name_zh in self.seen_names:
+                continue
+            self.seen_names.add(name_zh)
+            status = rng.choices(self.status_codes, self.status_weights)[0]
+            registered = (
+                status in (InstitutionStatus.LANDED, InstitutionStatus.AFTERCARE)
+                or rng.random() < 0.12
+            )
+            uscc = None
+            if registered and rng.random() < 0.9:
+                uscc = make_uscc(rng)
+                while uscc in self.seen_uscc:
+                    uscc = make_uscc(rng)
+                self.seen_uscc.add(uscc)
+            lei = None
+            if foreign and rng.random() < 0.15:
+                lei = make_lei(rng)
+                while lei in self.seen_lei:
+                    lei = make_lei(rng)
+                self.seen_lei.add(lei)
+            ownership = rng.choice(FOREIGN_OWNERSHIP if foreign else DOMESTIC_OWNERSHIP)
+            home = self.sector_teams[team_index]
+            if rng.random() < 0.85:
+                team = home[0] if len(home) == 1 else rng.choice(home)
+            else:
+                team = rng.choice(self.teams)
+            owner_id = rng.choice(self.members[team.pk]) if rng.random() < 0.9 else None
+            pk = self.first_id + self.drawn + len(batch.institutions)
+            is_busy = self.busy_left > 0 and (pk - self.first_id) % self.busy_every == (
+                self.busy_every // 2
+            )
+            if is_busy:
+                status = InstitutionStatus.IN_PIPELINE
+                self.busy_left -= 1
+                self.busy_ids.append(pk)
+            none_chance, mean = CONTACT_RATE[status]
+            if is_busy:
+                n_inter = rng.randint(*size.busy_interactions)
+            elif rng.random() < none_chance:
+                n_inter = 0
+            else:
+                n_inter = 1 + int(rng.expovariate(1 / max(self.scale * (mean - 1), 0.1)))
+                n_inter = min(n_inter, self.ordinary_at_most)
+            dates = sorted(
+                (self.random_day(size.history_days) for _ in range(n_inter)), reverse=True
+            )
+            institution = Institution(
+                pk=pk,
+                name_zh=name_zh,
+                name_en=name_en,
+                uscc=uscc,
+                lei=lei,
+                institution_type=itype,
+                ownership=ownership,
+                country=country,
+                parent_country=country if rng.random() < 0.85 else rng.choice(self.country_codes),
+                status=status,
+                licensed=licensed and registered,
+                national_first=rng.random() < 0.01,
+                foreign_controlled=ownership in (Ownership.WFOE, Ownership.FOREIGN_CONTROLLED),
+                regulator=regulator if licensed else "",
+                building_id=rng.choice(self.buildings)
+                if registered and rng.random() < 0.7
+                else None,
+                registered_capital=rng.choice([1000, 5000, 10000, 20000, 50000, 100000])
+                if registered
+                else None,
+                registered_capital_currency="CNY" if not foreign or rng.random() < 0.5 else "USD",
+                website="",
+                owner_id=owner_id,
+                team_id=team.pk,
+                last_contacted_on=dates[0] if dates else None,
+                created_by_id=owner_id,
+                created_at=self.now,
+                updated_at=self.now,
+            )
+            aliases = [alias] if alias and rng.random() < 0.10 else []
+            institution.refresh_keys(aliases)
+            wanted = [cats[0]]
+            if len(cats) > 1 and rng.random() < 0.7:
+                wanted.append(cats[1])
+            elif rng.random() < 0.15:
+                wanted.append(rng.choice(THEMES))
+            batch.institutions.append(institution)
+            batch.aliases.append(aliases)
+            batch.categories.append(
+                {self.category_ids[c] for c in wanted if c in self.category_ids}
+            )
+            batch.dates.append(dates)
+            batch.contacts.append(self.contact_count(is_busy))
+        self.drawn += count
+        return batch
+
+    def contact_count(self, is_busy: bool) -> int:
+        rng = self.rng
+        if is_busy:
+            return rng.randint(*BUSY_CONTACTS)
+        if self.size.contacts is None:
+            return 1 + int(rng.random() < 0.3) if rng.random() < 0.4 else 0
+        if rng.random() >= self.contact_share:
+            return 0
+        return min(1 + int(rng.expovariate(1 / self.contact_spread)), CONTACTS_AT_MOST)
+
+    def write_institutions(self, batch: Batch) -> None:
+        """The batch's institutions, their aliases, categories and contacts."""
+        rng = self.rng
+        write_objects(batch.institutions)
+        self.counts["institutions"] += len(batch.institutions)
+        self.counts["aliases"] += write(
+            InstitutionAlias,
+            ["institution_id", "name", "name_key"],
+            (
+                (inst.pk, name, normalise_name(name))
+                for inst, names in zip(batch.institutions, batch.aliases, strict=True)
+                for name in names
+            ),
+        )
+        self.counts["categories"] += write(
+            Institution.categories.through,
+            ["institution_id", "category_id"],
+            (
+                (inst.pk, cid)
+                for inst, cids in zip(batch.institutions, batch.categories, strict=True)
+                for cid in sorted(cids)
+            ),
+        )
+        contact_id = next_id(Contact)
+        contacts = []
+        for inst, count in zip(batch.institutions, batch.contacts, strict=True):
+            for i in range(count):
+                contacts.append(
+                    (
+                        contact_id,
+                        inst.pk,
+                        rng.choice(SURNAMES)
+                        + rng.choice(GIVEN)
+                        + (rng.choice(GIVEN) if rng.random() < 0.5 else ""),
+                        "",
+                        rng.choice(TITLES),
+                        f"contact{rng.randint(1, 10**9)}@example.com" if rng.random() < 0.6 else "",
+                        f"+86 21 {rng.randint(5000, 6999)} {rng.randint(1000, 9999)}"
+                        if rng.random() < 0.5
+                        else "",
+                        "",
+                        "",
+                        rng.choice([LawfulBasis.PUBLIC, LawfulBasis.CONSENT, LawfulBasis.CONTRACT]),
+                        "",
+                        False,
+                        i == 0,
+                        None,
+                        self.now,
+                        self.now,
+                    )
+                )
+                batch.contacts_of.setdefault(inst.pk, []).append(contact_id)
+                contact_id += 1
+        self.counts["contacts"] += write(Contact, CONTACT_COLUMNS, contacts)
+
+    def write_activity(
+        self, batch: Batch, link: Callable[[int, datetime.date], int | None] | None = None
+    ) -> None:
+        """The batch's interactions, officers and contacts present, and follow-ups.
+
+        ``link(institution, day)`` names the project an interaction belongs to, if any.
+        """
+        rng, today, now = self.rng, self.today, self.now
+        interaction_id = next_id(Interaction)
+        interactions = []
+        for inst, dates in zip(batch.institutions, batch.dates, strict=True):
+            team_members = self.members[inst.team_id]
+            for day in dates:
+                interactions.append(
+                    (
+                        interaction_id,
+                        inst.pk,
+                        link(inst.pk, day) if link else None,
+                        rng.choice(self.kinds),
+                        day,
+                        rng.choice(SUMMARIES),
+                        "对方表示有兴趣" if rng.random() < 0.3 else "",
+                        rng.choice(FOLLOW_UP_TITLES) if rng.random() < 0.4 else "",
+                        inst.team_id,
+                        inst.owner_id or rng.choice(team_members),
+                        now,
+                    )
+                )
+                interaction_id += 1
+        officers, present = [], []
+        for row in interactions:
+            first, institution_id = row[9], row[1]
+            officers.append((row[0], first))
+            if rng.random() < 0.3:
+                other = rng.choice(self.members[row[8]])
+                if other != first:
+                    officers.append((row[0], other))
+            met = batch.contacts_of.get(institution_id)
+            if met and rng.random() < 0.5:
+                present.append((row[0], rng.choice(met)))
+        # About one follow-up per four interactions, more for busy institutions; due
+        # dates from a year back to two months ahead; most past ones are done.
+        follow_ups = []
+        for row in interactions:
+            if rng.random() >= 0.25:
+                continue
+            due = row[4] + datetime.timedelta(days=rng.randint(3, 60))
+            done = due < today and rng.random() < 0.8
+            follow_ups.append(
+                (
+                    rng.choice(FOLLOW_UP_TITLES),
+                    row[9],
+                    due,
+                    done,
+                    now if done else None,
+                    row[1],
+                    row[2],
+                    row[0],
+                    row[8],
+                    row[9],
+                    now,
+                )
+            )
+        self.counts["interactions"] += write(Interaction, INTERACTION_COLUMNS, interactions)
+        self.counts["officers"] += write(
+            Interaction.officers.through, ["interaction_id", "user_id"], officers
+        )
+        self.counts["contacts present"] += write(
+            Interaction.contacts.through, ["interaction_id", "contact_id"], present
+        )
+        self.counts["follow_ups"] += write(FollowUp, FOLLOW_UP_COLUMNS, follow_ups)
 
 
 def reset() -> None:
@@ -724,298 +1415,106 @@ def reset() -> None:
                 cursor.execute("DELETE FROM %s" % table)
 
 
-def people() -> tuple[list[User], list[Team], dict[int, list[User]]]:
-    teams = [Team.objects.get_or_create(name=name)[0] for name in TEAMS]
-    users, by_team = [], {i: [] for i in range(len(teams))}
-    for username, display_name, team_index, role in PEOPLE:
-        user, created = User.objects.get_or_create(
-            username=username,
-            defaults={"display_name": display_name, "email": f"{username}@landfall.example"},
-        )
-        if created:
-            user.set_unusable_password()
-            user.save()
-        Membership.objects.update_or_create(
-            user=user, team=teams[team_index], defaults={"role": role}
-        )
-        users.append(user)
-        if role in (Role.OFFICER, Role.MANAGER):
-            by_team[team_index].append(user)
-    return users, teams, by_team
-
-
-def buildings(rng: random.Random, count: int) -> list[Building]:
-    made, seen = [], set()
-    while len(made) < count:
-        word = rng.choice(BUILDING_WORDS)
-        brand = rng.choice(BRAND_FIRST)[0] + rng.choice(BRAND_SECOND)[0]
-        name = f"{brand}{word}"
-        if name in seen:
-            continue
-        seen.add(name)
-        made.append(
-            Building(
-                name_zh=name,
-                name_en=name,
-                address=f"{rng.choice(ROADS)}{rng.randint(1, 999)}号",
-                tax_tier=rng.choice([t for t, _ in TaxTier.choices]),
-                tax_year=2024,
+def seed(*, size: Size, seed_value: int, log: Callable[[str], None]) -> dict[str, int]:
+    """Draw and write the register batch by batch, in one transaction; return the counts."""
+    seeder = RegisterSeeder(size=size, seed_value=seed_value)
+    with transaction.atomic(), bulk_load(REGISTER_MODELS, log):
+        for batch in seeder.batches():
+            seeder.write_institutions(batch)
+            seeder.write_activity(batch)
+            counts = seeder.counts
+            log(
+                f"  {counts['institutions']:>7} institutions, {counts['interactions']:>7} "
+                f"interactions, {counts['follow_ups']:>6} follow-ups"
             )
-        )
-    return Building.objects.bulk_create(made)
+        reset_sequences(Institution, Contact, Interaction)
+    return seeder.counts
 
 
-def seed(*, institutions: int, seed_value: int, busy: int, log) -> dict[str, int]:
-    rng = random.Random(seed_value)
-    today = timezone.localdate()
-    now = timezone.now()
-    counts = dict.fromkeys(
-        [
-            "institutions",
-            "aliases",
-            "categories",
-            "contacts",
-            "interactions",
-            "officers",
-            "follow_ups",
-        ],
-        0,
+def busy_range(text: str) -> tuple[int, int]:
+    """``250-500`` → (250, 500)."""
+    low, _dash, high = text.partition("-")
+    try:
+        bounds = int(low), int(high or low)
+    except ValueError:
+        raise argparse.ArgumentTypeError("LOW-HIGH, e.g. 250-500") from None
+    if not 0 < bounds[0] <= bounds[1]:
+        raise argparse.ArgumentTypeError("LOW-HIGH with 0 < LOW <= HIGH")
+    return bounds
+
+
+def add_size_arguments(parser: argparse.ArgumentParser, defaults: Size) -> None:
+    """The options that say how big the register is (seed_district.py shares them)."""
+    parser.add_argument("--institutions", type=int, default=defaults.institutions)
+    parser.add_argument(
+        "--busy",
+        type=int,
+        default=defaults.busy,
+        help="institutions with hundreds of interactions (default %(default)s)",
+    )
+    parser.add_argument(
+        "--busy-interactions",
+        type=busy_range,
+        default=defaults.busy_interactions,
+        metavar="LOW-HIGH",
+        help="how many interactions a busy institution has (default %s-%s)"
+        % defaults.busy_interactions,
+    )
+    parser.add_argument(
+        "--interactions",
+        type=int,
+        default=defaults.interactions,
+        help="about how many interactions in all (default %s)"
+        % (defaults.interactions or "about 2.3 an institution"),
+    )
+    parser.add_argument(
+        "--contacts",
+        type=int,
+        default=defaults.contacts,
+        help="about how many contacts (default %s)"
+        % (defaults.contacts or "1-2 for about 40%% of the institutions"),
+    )
+    parser.add_argument("--buildings", type=int, default=defaults.buildings)
+    parser.add_argument(
+        "--teams", type=int, default=defaults.teams, help=f"4 to {len(TEAMS)} (default %(default)s)"
+    )
+    parser.add_argument(
+        "--users",
+        type=int,
+        default=defaults.users,
+        help=f"{len(PEOPLE)} or more: PEOPLE, then invented colleagues (default %(default)s)",
+    )
+    parser.add_argument(
+        "--history-days",
+        type=int,
+        default=defaults.history_days,
+        help="how far back interactions go (default %(default)s)",
     )
 
-    users, teams, by_team = people()
-    plan = Plan.objects.get(code=PLAN_CODE)
-    category_ids = dict(Category.objects.filter(plan=plan).values_list("code", "pk"))
-    all_buildings = buildings(rng, 60)
-    type_codes = list(TYPES)
-    type_weights = [TYPES[t][0] for t in type_codes]
-    country_codes, country_weights = zip(*COUNTRIES, strict=True)
-    status_codes, status_weights = zip(*STATUSES, strict=True)
-    kinds = [k for k, _ in InteractionKind.choices]
-    seen_names: set[str] = set()
-    seen_uscc: set[str] = set()
-    seen_lei: set[str] = set()
-    busy_left = busy
-    busy_every = max(1, institutions // max(busy, 1))
 
-    Through = Institution.categories.through
-    Officers = Interaction.officers.through
-    InteractionContacts = Interaction.contacts.through
-
-    def random_day(back: int) -> datetime.date:
-        # More recent contact is likelier: square the uniform draw towards today.
-        return today - datetime.timedelta(days=int((rng.random() ** 1.6) * back))
-
-    done = 0
-    while done < institutions:
-        size = min(BATCH, institutions - done)
-        rows: list[Institution] = []
-        extras: list[dict] = []
-        while len(rows) < size:
-            itype = rng.choices(type_codes, type_weights)[0]
-            _w, words, cats, licensed, regulator, team_index = TYPES[itype]
-            country = rng.choices(country_codes, country_weights)[0]
-            foreign = country != "CN"
-            name_zh, name_en, alias = make_names(rng, rng.choice(words), itype, foreign)
-            if name_zh in seen_names:
-                continue
-            seen_names.add(name_zh)
-            status = rng.choices(status_codes, status_weights)[0]
-            registered = (
-                status in (InstitutionStatus.LANDED, InstitutionStatus.AFTERCARE)
-                or rng.random() < 0.12
-            )
-            uscc = None
-            if registered and rng.random() < 0.9:
-                uscc = make_uscc(rng)
-                while uscc in seen_uscc:
-                    uscc = make_uscc(rng)
-                seen_uscc.add(uscc)
-            lei = None
-            if foreign and rng.random() < 0.15:
-                lei = make_lei(rng)
-                while lei in seen_lei:
-                    lei = make_lei(rng)
-                seen_lei.add(lei)
-            ownership = rng.choice(FOREIGN_OWNERSHIP if foreign else DOMESTIC_OWNERSHIP)
-            team = teams[team_index] if rng.random() < 0.85 else rng.choice(teams)
-            owner = rng.choice(by_team[teams.index(team)]) if rng.random() < 0.9 else None
-            is_busy = busy_left > 0 and (done + len(rows)) % busy_every == busy_every // 2
-            if is_busy:
-                status = InstitutionStatus.IN_PIPELINE
-                busy_left -= 1
-            none_chance, mean = CONTACT_RATE[status]
-            if is_busy:
-                n_inter = rng.randint(250, 500)
-            elif rng.random() < none_chance:
-                n_inter = 0
-            else:
-                n_inter = 1 + int(rng.expovariate(1 / max(mean - 1, 0.1)))
-            dates = sorted((random_day(3 * 365) for _ in range(n_inter)), reverse=True)
-            institution = Institution(
-                name_zh=name_zh,
-                name_en=name_en,
-                uscc=uscc,
-                lei=lei,
-                institution_type=itype,
-                ownership=ownership,
-                country=country,
-                parent_country=country if rng.random() < 0.85 else rng.choice(country_codes),
-                status=status,
-                licensed=licensed and registered,
-                national_first=rng.random() < 0.01,
-                foreign_controlled=ownership in (Ownership.WFOE, Ownership.FOREIGN_CONTROLLED),
-                regulator=regulator if licensed else "",
-                building=rng.choice(all_buildings) if registered and rng.random() < 0.7 else None,
-                registered_capital=rng.choice([1000, 5000, 10000, 20000, 50000, 100000])
-                if registered
-                else None,
-                registered_capital_currency="CNY" if not foreign or rng.random() < 0.5 else "USD",
-                website="",
-                owner=owner,
-                team=team,
-                last_contacted_on=dates[0] if dates else None,
-                created_by=owner,
-            )
-            aliases = [alias] if alias and rng.random() < 0.10 else []
-            institution.refresh_keys(aliases)
-            wanted = [cats[0]]
-            if len(cats) > 1 and rng.random() < 0.7:
-                wanted.append(cats[1])
-            elif rng.random() < 0.15:
-                wanted.append(rng.choice(THEMES))
-            rows.append(institution)
-            extras.append(
-                {
-                    "aliases": aliases,
-                    "categories": {category_ids[c] for c in wanted if c in category_ids},
-                    "dates": dates,
-                    "busy": is_busy,
-                    "contacts": (rng.randint(6, 12) if is_busy else 1 + int(rng.random() < 0.3))
-                    if is_busy or rng.random() < 0.4
-                    else 0,
-                }
-            )
-
-        with transaction.atomic():
-            Institution.objects.bulk_create(rows, batch_size=1000)
-            InstitutionAlias.objects.bulk_create(
-                [
-                    InstitutionAlias(institution=inst, name=name, name_key=normalise_name(name))
-                    for inst, extra in zip(rows, extras, strict=True)
-                    for name in extra["aliases"]
-                ],
-                batch_size=2000,
-            )
-            links = [
-                Through(institution_id=inst.pk, category_id=cid)
-                for inst, extra in zip(rows, extras, strict=True)
-                for cid in extra["categories"]
-            ]
-            Through.objects.bulk_create(links, batch_size=5000)
-
-            contacts: list[Contact] = []
-            for inst, extra in zip(rows, extras, strict=True):
-                for i in range(extra["contacts"]):
-                    contacts.append(
-                        Contact(
-                            institution=inst,
-                            name=rng.choice(SURNAMES)
-                            + rng.choice(GIVEN)
-                            + (rng.choice(GIVEN) if rng.random() < 0.5 else ""),
-                            title=rng.choice(TITLES),
-                            email=f"contact{rng.randint(1, 10**9)}@example.com"
-                            if rng.random() < 0.6
-                            else "",
-                            phone=f"+86 21 {rng.randint(5000, 6999)} {rng.randint(1000, 9999)}"
-                            if rng.random() < 0.5
-                            else "",
-                            lawful_basis=rng.choice(
-                                [LawfulBasis.PUBLIC, LawfulBasis.CONSENT, LawfulBasis.CONTRACT]
-                            ),
-                            is_primary=i == 0,
-                        )
-                    )
-            Contact.objects.bulk_create(contacts, batch_size=5000)
-            contacts_of: dict[int, list[Contact]] = {}
-            for contact in contacts:
-                contacts_of.setdefault(contact.institution_id, []).append(contact)
-
-            interactions: list[Interaction] = []
-            for inst, extra in zip(rows, extras, strict=True):
-                for day in extra["dates"]:
-                    interactions.append(
-                        Interaction(
-                            institution=inst,
-                            kind=rng.choice(kinds),
-                            date=day,
-                            summary=rng.choice(SUMMARIES),
-                            outcome="对方表示有兴趣" if rng.random() < 0.3 else "",
-                            next_step=rng.choice(FOLLOW_UP_TITLES) if rng.random() < 0.4 else "",
-                            created_by=inst.owner or rng.choice(users),
-                            **({"team_id": inst.team_id} if INTERACTION_HAS_TEAM else {}),
-                        )
-                    )
-            Interaction.objects.bulk_create(interactions, batch_size=5000)
-            officers, present = [], []
-            for interaction in interactions:
-                first = interaction.created_by
-                officers.append(Officers(interaction_id=interaction.pk, user_id=first.pk))
-                if rng.random() < 0.3:
-                    other = rng.choice(users)
-                    if other.pk != first.pk:
-                        officers.append(Officers(interaction_id=interaction.pk, user_id=other.pk))
-                met = contacts_of.get(interaction.institution_id)
-                if met and rng.random() < 0.5:
-                    present.append(
-                        InteractionContacts(
-                            interaction_id=interaction.pk, contact_id=rng.choice(met).pk
-                        )
-                    )
-            Officers.objects.bulk_create(officers, batch_size=5000)
-            InteractionContacts.objects.bulk_create(present, batch_size=5000)
-
-            # About one follow-up per four interactions, more for busy institutions; due
-            # dates from a year back to two months ahead; most past ones are done.
-            follow_ups: list[FollowUp] = []
-            for interaction in interactions:
-                if rng.random() >= 0.25:
-                    continue
-                due = interaction.date + datetime.timedelta(days=rng.randint(3, 60))
-                is_done = due < today and rng.random() < 0.8
-                follow_ups.append(
-                    FollowUp(
-                        title=rng.choice(FOLLOW_UP_TITLES),
-                        assignee=interaction.created_by,
-                        due_date=due,
-                        done=is_done,
-                        done_at=now if is_done else None,
-                        institution_id=interaction.institution_id,
-                        interaction=interaction,
-                        created_by=interaction.created_by,
-                        **({"team_id": interaction.team_id} if FOLLOW_UP_HAS_TEAM else {}),
-                    )
-                )
-            FollowUp.objects.bulk_create(follow_ups, batch_size=5000)
-
-        done += size
-        counts["institutions"] += len(rows)
-        counts["aliases"] += sum(len(e["aliases"]) for e in extras)
-        counts["categories"] += len(links)
-        counts["contacts"] += len(contacts)
-        counts["interactions"] += len(interactions)
-        counts["officers"] += len(officers)
-        counts["follow_ups"] += len(follow_ups)
-        log(
-            f"  {done:>7} institutions, {counts['interactions']:>7} interactions, {counts['follow_ups']:>6} follow-ups"
-        )
-    return counts
+def size_from(args: argparse.Namespace, **extra) -> Size:
+    return Size(
+        institutions=args.institutions,
+        busy=args.busy,
+        busy_interactions=args.busy_interactions,
+        interactions=args.interactions,
+        contacts=args.contacts,
+        buildings=args.buildings,
+        teams=args.teams,
+        users=args.users,
+        history_days=args.history_days,
+        **extra,
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--institutions", type=int, default=100_000)
+    add_size_arguments(parser, Size())
     parser.add_argument(
-        "--busy", type=int, default=60, help="institutions with hundreds of interactions"
+        "--landed-share",
+        type=float,
+        default=None,
+        help="share of institutions landed or in aftercare (default 0.32)",
     )
     parser.add_argument("--seed", type=int, default=2021)
     parser.add_argument("--reset", action="store_true", help="empty the crm tables first")
@@ -1024,6 +1523,8 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--no-analyze", action="store_true", help="skip VACUUM ANALYZE at the end")
     args = parser.parse_args(argv)
+    if not SECTORS <= args.teams <= len(TEAMS) or args.users < len(PEOPLE):
+        parser.error(f"--teams goes from {SECTORS} to {len(TEAMS)}, --users from {len(PEOPLE)}")
 
     db_name = str(connection.settings_dict["NAME"])
     started = time.perf_counter()
@@ -1050,7 +1551,9 @@ def main(argv: list[str] | None = None) -> int:
 
     call_command("load_plan", str(PLAN_FILE), verbosity=0)
     log("plan loaded")
-    counts = seed(institutions=args.institutions, seed_value=args.seed, busy=args.busy, log=log)
+    counts = seed(
+        size=size_from(args, landed_share=args.landed_share), seed_value=args.seed, log=log
+    )
     if connection.vendor == "postgresql" and not args.no_analyze:
         with connection.cursor() as cursor:
             cursor.execute("VACUUM ANALYZE")

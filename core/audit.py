@@ -168,6 +168,6 @@ def history_of(instance: Model) -> Any:
     """The audit entries of one record, newest first, with their actors."""
     return (
         LogEntry.objects.get_for_object(instance)
-        .select_related("actor")
+        .select_related("actor", "content_type")
         .order_by("-timestamp", "-pk")
     )

@@ -24,6 +24,9 @@ class AutocompleteMixin:
     def __init__(self, url_name: str, attrs: dict[str, Any] | None = None, **params: str):
         self.url_name = url_name
         self.params = params
+        # Records the caller holds already (pk → instance): when every selected value is
+        # one of them, they are shown without a query (the signed-in officer, say).
+        self.known: dict[Any, Any] = {}
         super().__init__(attrs)
 
     def build_attrs(self, base_attrs, extra_attrs=None):
@@ -41,7 +44,10 @@ class AutocompleteMixin:
         options = []
         if queryset is not None:
             selected = _valid_keys(queryset.model, value)
-            chosen = queryset.filter(pk__in=selected) if selected else queryset.none()
+            if selected and all(key in self.known for key in selected):
+                chosen = [self.known[key] for key in selected]
+            else:
+                chosen = queryset.filter(pk__in=selected) if selected else queryset.none()
             if not self.is_required and not self.allow_multiple_selected:
                 options.append(self.create_option(name, "", "", not selected, 0))
             for index, obj in enumerate(chosen, start=1):

@@ -22,6 +22,7 @@ class InstitutionAdmin(admin.ModelAdmin):
         "uscc",
         "owner",
     )
+    list_select_related = ("owner",)  # nullable: the admin would not join it on its own
     list_filter = ("institution_type", "ownership", "status", "licensed")
     search_fields = ("name_zh", "name_en", "uscc", "lei")
     autocomplete_fields = ["owner", "team", "building"]

@@ -219,20 +219,39 @@ class InteractionForm(forms.ModelForm):
         }
 
     def __init__(
-        self, *args, user: User, institution: Institution, projects: list | None = None, **kwargs
+        self,
+        *args,
+        user: User,
+        institution: Institution,
+        projects: list | None = None,
+        contacts: list | None = None,
+        **kwargs,
     ):
-        """``projects``: the institution's visible projects when the caller has them already."""
+        """``projects``, ``contacts``: the institution's visible projects and contacts when
+        the caller has them already (the page); they are offered without a query again. The
+        fields still validate a submitted choice against their scoped querysets."""
         super().__init__(*args, **kwargs)
         self.user = user
         self.institution = institution
         self.fields["officers"].queryset = users_choosable_by(user)
+        self.fields["officers"].widget.known = {user.pk: user}
         self.fields["follow_up_assignee"].queryset = users_choosable_by(user)
         self.fields["contacts"].queryset = contacts_visible_to(user).filter(
             institution=institution, erased_at__isnull=True
         )
+        if contacts is not None:
+            offered = [c for c in contacts if c.erased_at is None]
+            self.fields["contacts"].choices = [
+                (c.pk, self.fields["contacts"].label_from_instance(c)) for c in offered
+            ]
         self.fields["project"].queryset = scoping.visible("projects", user).filter(
             institution=institution
         )
+        if projects is not None and projects:
+            self.fields["project"].choices = [
+                ("", self.fields["project"].empty_label),
+                *((p.pk, self.fields["project"].label_from_instance(p)) for p in projects),
+            ]
         if not (projects if projects is not None else self.fields["project"].queryset.exists()):
             del self.fields["project"]
         self.fields["contacts"].required = False

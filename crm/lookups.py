@@ -9,7 +9,7 @@ text is); on PostgreSQL a GIN index on ``string_to_array(search_bigrams, ' ')`` 
 
 from __future__ import annotations
 
-from itertools import pairwise
+from operator import add
 
 from django.db import models
 from django.db.models import Lookup
@@ -22,7 +22,9 @@ def bigrams(text: str) -> str:
     Whitespace is Python's, as ``str.split()`` (and so the search box's terms) has it: every
     two-character term found in ``text`` is one of its pairs.
     """
-    pairs = {a + b for a, b in pairwise(text) if not (a.isspace() or b.isspace())}
+    pairs: set[str] = set()
+    for word in text.split():
+        pairs.update(map(add, word, word[1:]))
     return " ".join(sorted(pairs))
 
 

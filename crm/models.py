@@ -147,8 +147,10 @@ class Building(BilingualNameMixin, models.Model):
 
 
 class Institution(BilingualNameMixin, models.Model):
-    name_zh = models.CharField(_("Chinese name"), max_length=200, blank=True, db_index=True)
-    name_en = models.CharField(_("English name"), max_length=200, blank=True, db_index=True)
+    # Indexed in Meta.indexes: a plain btree each, without the LIKE-pattern copies that
+    # db_index=True adds on PostgreSQL (nothing searches names by prefix; bench/RESULTS.md).
+    name_zh = models.CharField(_("Chinese name"), max_length=200, blank=True)
+    name_en = models.CharField(_("English name"), max_length=200, blank=True)
     uscc = models.CharField(
         _("unified social credit code"),
         max_length=18,
@@ -169,7 +171,6 @@ class Institution(BilingualNameMixin, models.Model):
         max_length=20,
         choices=InstitutionStatus.choices,
         default=InstitutionStatus.PROSPECT,
-        db_index=True,
     )
     licensed = models.BooleanField(_("licensed"), default=False)
     national_first = models.BooleanField(_("first in China"), default=False)
@@ -199,6 +200,7 @@ class Institution(BilingualNameMixin, models.Model):
         blank=True,
         related_name="owned_institutions",
         verbose_name=_("owner"),
+        db_index=False,  # (owner, last_contacted_on) below serves it
     )
     team = models.ForeignKey(
         Team,
@@ -207,6 +209,7 @@ class Institution(BilingualNameMixin, models.Model):
         blank=True,
         related_name="institutions",
         verbose_name=_("team"),
+        db_index=False,  # (team, name_zh) below serves it
     )
     # Kept by the services, never typed: the last interaction's date, and the folded
     # text that search runs over (names, aliases, identifiers).
@@ -214,8 +217,8 @@ class Institution(BilingualNameMixin, models.Model):
     search_text = models.TextField(editable=False, blank=True, default="")
     # The search text's adjacent character pairs, for two-character terms (crm.lookups).
     search_bigrams = BigramField(editable=False, blank=True, default="")
-    name_key_zh = models.CharField(max_length=200, editable=False, blank=True, db_index=True)
-    name_key_en = models.CharField(max_length=200, editable=False, blank=True, db_index=True)
+    name_key_zh = models.CharField(max_length=200, editable=False, blank=True)
+    name_key_en = models.CharField(max_length=200, editable=False, blank=True)
     # Optimistic locking: every save through the service bumps it (see institution_save).
     version = models.PositiveIntegerField(default=1, editable=False)
     created_by = models.ForeignKey(
@@ -239,6 +242,11 @@ class Institution(BilingualNameMixin, models.Model):
             models.Index(fields=["team", "name_zh"]),
             # The list's default order, pk as tie-break: deep pages skip rows in the index.
             models.Index(fields=["name_zh", "id"], name="crm_inst_name_zh_id_idx"),
+            models.Index(fields=["name_en"], name="crm_inst_name_en_idx"),
+            models.Index(fields=["status"], name="crm_inst_status_idx"),
+            # Duplicate detection and imports match on the keys (crm.selectors).
+            models.Index(fields=["name_key_zh"], name="crm_inst_name_key_zh_idx"),
+            models.Index(fields=["name_key_en"], name="crm_inst_name_key_en_idx"),
             # What target progress filters on, read without touching the wide rows
             # (an index-only scan; pipeline.progress, bench/RESULTS.md).
             models.Index(

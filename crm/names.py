@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 PLACES = r"中国|上海|香港|北京|亚太|china|shanghai|hong kong|hk|beijing|asia pacific|prc"
 BRACKETED_PLACE = re.compile(rf"[(\[]\s*(?:{PLACES})\s*[)\]]")
@@ -25,6 +26,9 @@ ENGLISH_SUFFIXES = re.compile(
 PUNCTUATION = re.compile(r"[^\w]+|_")
 
 
+# An import asks for the same name's key three times within a few rows (matching, the
+# aliases' clean-up, the stored keys): remembered for the last names, a few MB at most.
+@lru_cache(maxsize=16384)
 def normalise_name(name: str) -> str:
     """The comparison key of an institution name; empty for an empty name."""
     text = unicodedata.normalize("NFKC", name or "").casefold().strip()

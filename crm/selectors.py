@@ -10,9 +10,10 @@ import datetime
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
+from django.contrib.postgres.expressions import ArraySubquery
 from django.core.paginator import Paginator
 from django.db import connection
-from django.db.models import Exists, F, OuterRef, Q, QuerySet
+from django.db.models import CharField, Exists, F, Func, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -220,21 +221,56 @@ class InstitutionPage:
     projects: list
 
 
+def _with_contact_ids(interactions: QuerySet[Interaction]) -> QuerySet[Interaction]:
+    """The interactions, each with ``contact_ids``: its contacts' pks (a list, or on
+    SQLite a comma-separated string)."""
+    present = Interaction.contacts.through.objects.filter(interaction=OuterRef("pk"))
+    if connection.vendor == "postgresql":
+        return interactions.annotate(contact_ids=ArraySubquery(present.values("contact_id")))
+    joined = (
+        present.values("interaction")
+        .annotate(ids=Func(F("contact_id"), function="GROUP_CONCAT", output_field=CharField()))
+        .values("ids")
+    )
+    return interactions.annotate(contact_ids=Subquery(joined))
+
+
+FOLLOW_UPS_READ = 500  # an institution's follow-ups the page reads, open ones first
+
+
 def institution_page(*, user: User, institution: Institution) -> InstitutionPage:
     """What the institution page shows, each list scoped and fetched in a fixed number of queries."""
-    interactions = list(
+    listed = (
         interactions_visible_to(user)
         .filter(institution=institution)
         .select_related("created_by", "project")
-        .prefetch_related("officers", "contacts", "follow_ups__assignee")[:50]
+        .prefetch_related("officers")
     )
+    # The contacts present are the institution's, which the page reads anyway: their ids
+    # come with the interactions, not in a query of their own.
+    interactions = list(_with_contact_ids(listed)[:50])
     contacts = list(contacts_visible_to(user).filter(institution=institution))
-    follow_ups = list(
+    by_pk = {contact.pk: contact for contact in contacts}
+    for interaction in interactions:
+        ids = interaction.contact_ids or []
+        if isinstance(ids, str):  # SQLite's GROUP_CONCAT
+            ids = [int(pk) for pk in ids.split(",")]
+        interaction.page_contacts = [by_pk[pk] for pk in sorted(ids) if pk in by_pk]
+    # One query for the page's follow-ups and those under each interaction (the same
+    # institution's): the first 50 are listed, every one shows under its interaction.
+    all_follow_ups = list(
         follow_ups_visible_to(user)
         .filter(institution=institution)
         .select_related("assignee")
-        .order_by("done", "due_date")[:50]
+        .order_by("done", "due_date", "pk")[:FOLLOW_UPS_READ]
     )
+    by_interaction: dict[int, list[FollowUp]] = {}
+    for follow_up in all_follow_ups:
+        if follow_up.interaction_id is not None:
+            by_interaction.setdefault(follow_up.interaction_id, []).append(follow_up)
+    for interaction in interactions:
+        interaction.page_follow_ups = by_interaction.get(interaction.pk, [])
+    follow_ups = all_follow_ups[:50]
     projects = list(
         scoping.visible("projects", user).filter(institution=institution).select_related("owner")
     )
@@ -259,7 +295,7 @@ def my_work(*, user: User, stale_days: int, upcoming_days: int = 14) -> MyWork:
     open_follow_ups = (
         follow_ups_visible_to(user)
         .filter(assignee=user, done=False)
-        .select_related("institution")
+        .select_related("institution", "assignee")
         .order_by("due_date")
     )
     overdue = list(open_follow_ups.filter(due_date__lt=today)[:100])

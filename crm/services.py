@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import logging
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
@@ -32,6 +33,8 @@ from .models import (
     MilestoneKind,
 )
 from .names import normalise_name
+
+logger = logging.getLogger(__name__)
 
 # ---------------------------------------------------------------- institutions
 
@@ -546,6 +549,56 @@ def _created_changes(instance: Any, fields: Iterable[str]) -> dict[str, list[str
         if value is not None and value != "":
             changes[name] = ["None", str(value)]
     return changes
+
+
+# The register's GIN search indexes (trigrams and character pairs) cost most of a large
+# import's time when each row updates them. With a pending list large enough for the whole
+# import (GIN's "fast update"), the rows' entries are appended during the import and merged
+# into the index in one pass after it (bulk_write_end), as autovacuum would do later.
+SEARCH_INDEXES = ("crm_institution_search_trgm", "crm_institution_search_bigrams")
+BULK_PENDING_LIST = "256MB"
+
+
+def bulk_write_begin() -> None:
+    """Set the current transaction up for a bulk write into the register (PostgreSQL).
+
+    Call inside the transaction, before the writes: the search indexes keep the new
+    entries pending, and foreign keys are checked as each statement ends rather than
+    all at the commit, so the checks run while the writer prepares the next batch
+    (``spreadsheets.importing.engine``). Schedule :func:`bulk_write_end` on commit.
+    """
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL gin_pending_list_limit = %s", [BULK_PENDING_LIST])
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+
+
+def bulk_write_end() -> None:
+    """After a bulk write has committed: merge the search indexes' pending entries, on a
+    worker (``crm.flush_search_index``); searches are slower until it is done."""
+    if connection.vendor != "postgresql":
+        return
+    from kombu.exceptions import OperationalError
+
+    from .tasks import flush_search_index
+
+    try:
+        flush_search_index.delay()
+    except OperationalError:  # the broker is away: autovacuum merges them in its time
+        logger.warning("Could not queue the search index flush; autovacuum will do it.")
+
+
+def search_index_flush() -> int:
+    """Merge the pending entries of the register's search indexes; pages merged."""
+    if connection.vendor != "postgresql":
+        return 0
+    merged = 0
+    with connection.cursor() as cursor:
+        for index in SEARCH_INDEXES:
+            cursor.execute("SELECT gin_clean_pending_list(%s::regclass)", [index])
+            merged += cursor.fetchone()[0]
+    return merged
 
 
 @transaction.atomic

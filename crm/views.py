@@ -158,7 +158,12 @@ def _detail_page(
     """The institution page, or its interaction panel for htmx; a fresh form unless given."""
     page = selectors.institution_page(user=request.user, institution=institution)
     if form is None:
-        form = InteractionForm(user=request.user, institution=institution, projects=page.projects)
+        form = InteractionForm(
+            user=request.user,
+            institution=institution,
+            projects=page.projects,
+            contacts=page.contacts,
+        )
     template = "crm/_interaction_panel.html" if request.htmx else "crm/institution_detail.html"
     return render(
         request,

@@ -28,15 +28,18 @@ calls ``checkpoint(done, total)`` between its write batches (it raises when canc
 
 from __future__ import annotations
 
+import contextvars
 import io
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 
-from django.db import transaction
+from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
 from django.utils.translation import gettext as _
 
 from accounts.models import User
 from core.audit import actor_as
+from crm import services as crm_services
 
 from ..headers import auto_map, find_header_row
 from ..reading import Workbook
@@ -159,30 +162,114 @@ def run_import(
     total = len(data)
     result = ImportResult(kind, dry_run, [], header_row, mapping)
 
-    def checkpoint(phase: str, done: int, of: int) -> None:
+    def stop_if_cancelled(done: int = 0, of: int = 0) -> None:
         if cancelled is not None and cancelled():
             raise ImportCancelled
+
+    def checkpoint(phase: str, done: int, of: int) -> None:
+        stop_if_cancelled()
         if progress is not None:
             progress(phase, done, of)
 
-    with transaction.atomic(), actor_as(user):
+    streams = not dry_run and getattr(rows_importer, "streams", False)
+    with transaction.atomic(), actor_as(user), _Writer(threaded=streams) as writer:
+        if streams:
+            crm_services.bulk_write_begin()
+        # A streaming import checks and writes each batch in turn: its rows are "written".
+        phase = "write" if streams else "check"
         for start in range(0, total, BATCH):
-            checkpoint("check", start, total)
+            checkpoint(phase, start, total)
             chunk = [
                 (header_row + 2 + start + offset, row)
                 for offset, row in enumerate(data[start : start + BATCH])
             ]
             result.outcomes += rows_importer.decide(chunk)
-        checkpoint("check", total, total)
+            if streams and (not all_or_nothing or not result.failed):
+                # Written while the next batch is read; rolled back below if a later
+                # row fails an all-or-nothing import.
+                writer.submit(rows_importer.take())
+        writer.wait()
+        checkpoint(phase, total, total)
         writing = not dry_run and (not all_or_nothing or not result.failed)
         if writing:
-            rows_importer.apply(checkpoint=lambda done, of: checkpoint("write", done, of))
+            if streams:  # what is left to write is the last batch's, if anything
+                rows_importer.apply(checkpoint=stop_if_cancelled)
+            else:
+                rows_importer.apply(checkpoint=lambda done, of: checkpoint("write", done, of))
             result.written = True
-            if all_or_nothing and result.failed:
-                # A service refused a row while writing (projects.py can): all or nothing.
-                transaction.set_rollback(True)
-                result.written = False
+        if result.failed and all_or_nothing and (writing or streams):
+            # Rows written before one failed (streaming), or a service refused a row
+            # while writing (projects.py can): all or nothing.
+            transaction.set_rollback(True)
+            result.written = False
+        if result.written and streams:
+            transaction.on_commit(crm_services.bulk_write_end)
     return result
+
+
+class _Writer:
+    """Runs an importer's writes on a thread of its own, one batch at a time, so that
+    PostgreSQL updates the indexes for one batch while Python reads the next.
+
+    The thread uses the caller's database connection, and so its transaction: Django
+    allows the sharing (``inc_thread_sharing``) and psycopg serialises the statements of
+    the two threads. The reading thread only reads, and never inside an atomic block, so
+    the savepoints stay the writer's. Only ``submit`` one batch after the other (each
+    waits for the previous), and leave the block before the transaction ends: leaving
+    waits for the write in flight. Not threaded (``threaded=False``, or on a database
+    other than PostgreSQL) it writes at once, in the caller's thread.
+    """
+
+    def __init__(self, *, threaded: bool) -> None:
+        self.threaded = threaded and connection.vendor == "postgresql"
+        self.pool: ThreadPoolExecutor | None = None
+        self.pending: Future | None = None
+
+    def __enter__(self) -> _Writer:
+        if self.threaded:
+            self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="import-writer")
+            connection.inc_thread_sharing()
+        return self
+
+    def submit(self, write: Callable[..., None]) -> None:
+        """Run ``write(checkpoint=)`` once the write before it has ended."""
+        self.wait()
+        if self.pool is None:
+            write(checkpoint=_no_checkpoint)
+            return
+        wrapper = connections[DEFAULT_DB_ALIAS]
+        context = contextvars.copy_context()  # the actor of the audit trail, the language
+
+        def run() -> None:
+            connections[DEFAULT_DB_ALIAS] = wrapper
+            try:
+                context.run(write, checkpoint=_no_checkpoint)
+            finally:
+                del connections[DEFAULT_DB_ALIAS]
+
+        self.pending = self.pool.submit(run)
+
+    def wait(self) -> None:
+        """Wait for the write in flight; its error is raised here."""
+        pending, self.pending = self.pending, None
+        if pending is not None:
+            pending.result()
+
+    def __exit__(self, *exc_info: object) -> None:
+        if self.pool is None:
+            return
+        try:
+            if self.pending is not None:
+                # Leaving on an error: the write in flight must end before the rollback.
+                wait([self.pending])
+                self.pending = None
+        finally:
+            self.pool.shutdown(wait=True)
+            connection.dec_thread_sharing()
+
+
+def _no_checkpoint(done: int, total: int) -> None:
+    """The writer thread reports nothing: the reading thread reports and checks cancel."""
 
 
 def skipped(row: list[object]) -> bool:

@@ -93,6 +93,9 @@ CHOICES = {
 }
 BOOLEANS = ("licensed", "national_first", "foreign_controlled")
 COUNTRIES = ("country", "parent_country")
+# Fields whose cells repeat down a ledger, each distinct cell read once (_read).
+REPEATING = frozenset({*BOOLEANS, *CHOICES, *COUNTRIES, "categories", "building", "owner", "team"})
+_UNSEEN = object()
 CONTACT_FIELDS = {
     "contact_name": "name",
     "contact_title": "title",
@@ -161,6 +164,7 @@ class InstitutionImporter:
         self.updates: list[tuple[Institution, set[str], list[int], list[str]]] = []
         self.contacts: list[Contact] = []
         self._checked: dict[tuple[Any, Any], list[str]] = {}  # (field, value) → messages
+        self._memo: dict[tuple[str, object], Any] = {}  # (field, cell) → what _read_repeating gave
 
     # -- reading a row
 
@@ -179,18 +183,33 @@ class InstitutionImporter:
         return RowError(number, self.column_of.get(name, ""), shown, str(reason))
 
     def _read(self, parsed: _Row, name: str, cell: object, row: list[object]) -> None:
-        values = parsed.values
-        if name in BOOLEANS:
-            if cell is None or (isinstance(cell, str) and not cell.strip()):
-                return
-            try:
-                values[name] = parse_bool(cell)  # 无 in a yes/no column answers "no"
-            except CellError:
-                if not is_blank(cell):
-                    raise
+        if name in REPEATING and isinstance(cell, str | int | float):
+            # A ledger repeats a few types, countries, flags and buildings down 100k rows:
+            # each distinct cell is read once, and a CellError is remembered as well.
+            found = self._memo.get((name, cell), _UNSEEN)
+            if found is _UNSEEN:
+                try:
+                    found = self._read_repeating(name, cell)
+                except CellError as error:
+                    found = error
+                self._memo[name, cell] = found
+            if isinstance(found, CellError):
+                raise CellError(found._message, found.params, code=found.code)
+            if found is not None:
+                attribute, value = found
+                if attribute == "categories":
+                    parsed.categories = list(value)
+                else:
+                    parsed.values[attribute] = value
+            return
+        if name in BOOLEANS or name in REPEATING:
+            found = self._read_repeating(name, cell)
+            if found is not None:
+                parsed.values[found[0]] = found[1]
             return
         if is_blank(cell):
             return
+        values = parsed.values
         if name in TEXT_FIELDS:
             text = normalise_text(cell, multiline=name == "description")
             if name == "website" and "://" not in text:
@@ -200,30 +219,43 @@ class InstitutionImporter:
             values["uscc"] = self._identifier(check_uscc, cell)
         elif name == "lei":
             values["lei"] = self._identifier(check_lei, cell)
-        elif name in CHOICES:
-            values[name] = parse_choice(cell, CHOICES[name])
-        elif name in COUNTRIES:
-            values[name] = parse_country(cell)
         elif name == "registered_capital":
             self._capital(values, cell, row)
-        elif name == "categories":
+        elif name == "aliases":
+            parsed.aliases = split_multi(cell)
+        elif name in CONTACT_FIELDS:
+            parsed.contact[CONTACT_FIELDS[name]] = normalise_text(cell)
+
+    def _read_repeating(self, name: str, cell: object) -> tuple[str, Any] | None:
+        """(attribute, value) of a cell of a REPEATING field, None for a blank one."""
+        if name in BOOLEANS:
+            if cell is None or (isinstance(cell, str) and not cell.strip()):
+                return None
+            try:
+                return name, parse_bool(cell)  # 无 in a yes/no column answers "no"
+            except CellError:
+                if not is_blank(cell):
+                    raise
+            return None
+        if is_blank(cell):
+            return None
+        if name in CHOICES:
+            return name, parse_choice(cell, CHOICES[name])
+        if name in COUNTRIES:
+            return name, parse_country(cell)
+        if name == "categories":
             ids, unknown = match_categories(self.categories, split_multi(cell))
             if unknown:
                 raise CellError(
                     gettext_lazy("No plan category is called %(names)s."),
                     {"names": "、".join(unknown)},
                 )
-            parsed.categories = ids
-        elif name == "aliases":
-            parsed.aliases = split_multi(cell)
-        elif name == "building":
-            values["building_id"] = self.lookups.building(cell)
-        elif name == "owner":
-            values["owner_id"] = self.lookups.person(cell)
-        elif name == "team":
-            values["team_id"] = self.lookups.team(cell)
-        elif name in CONTACT_FIELDS:
-            parsed.contact[CONTACT_FIELDS[name]] = normalise_text(cell)
+            return "categories", ids
+        if name == "building":
+            return "building_id", self.lookups.building(cell)
+        if name == "owner":
+            return "owner_id", self.lookups.person(cell)
+        return "team_id", self.lookups.team(cell)
 
     def _identifier(self, check: Callable, cell: object) -> str:
         found = check(normalise_text(cell))
@@ -476,27 +508,39 @@ class InstitutionImporter:
 
     # -- writing
 
+    # The engine writes each batch while it reads the next (engine._Writer): take() hands
+    # over what decide() collected, in the reading thread; the write runs in another.
+    streams = True
+
     def apply(self, *, checkpoint: Callable[[int, int], None]) -> None:
-        """Write what :meth:`decide` collected, through the register's services."""
-        total = len(self.creates) + len(self.updates) + len(self.contacts)
-        for start in range(0, len(self.creates), BATCH):
-            checkpoint(start, total)
-            crm_services.institutions_import(
-                drafts=self.creates[start : start + BATCH], actor=self.user
-            )
-        done = len(self.creates)
-        for number, (institution, _changed, categories, aliases) in enumerate(self.updates):
-            if number % BATCH == 0:
-                checkpoint(done + number, total)
-            crm_services.institution_save(
-                institution=institution,
-                categories=categories,
-                aliases=aliases,
-                actor=self.user,
-            )
-        for contact in self.contacts:
-            crm_services.contact_save(contact=contact)
-        checkpoint(total, total)
+        """Write what :meth:`decide` collected and no :meth:`take` took, through the
+        register's services."""
+        self.take()(checkpoint=checkpoint)
+
+    def take(self) -> Callable[..., None]:
+        """What :meth:`decide` collected since the last call, as a write to run."""
+        creates, self.creates = self.creates, []
+        updates, self.updates = self.updates, []
+        contacts, self.contacts = self.contacts, []
+        user = self.user
+
+        def write(*, checkpoint: Callable[[int, int], None]) -> None:
+            total = len(creates) + len(updates) + len(contacts)
+            for start in range(0, len(creates), BATCH):
+                checkpoint(start, total)
+                crm_services.institutions_import(drafts=creates[start : start + BATCH], actor=user)
+            done = len(creates)
+            for number, (institution, _changed, categories, aliases) in enumerate(updates):
+                if number % BATCH == 0:
+                    checkpoint(done + number, total)
+                crm_services.institution_save(
+                    institution=institution, categories=categories, aliases=aliases, actor=user
+                )
+            for contact in contacts:
+                crm_services.contact_save(contact=contact)
+            checkpoint(total, total)
+
+        return write
 
 
 @lru_cache

@@ -68,6 +68,9 @@ class Worker:
             "DATABASE_URL": url,
             "MEDIA_ROOT": str(media),
             "CELERY_BROKER_URL": BROKER,
+            # What the worker queues itself (the search index merge after an import)
+            # comes back to it.
+            "CELERY_TASK_DEFAULT_QUEUE": queue,
         }
         command = [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool=solo",
                    "-Q", queue, "-l", "warning", "--without-gossip", "--without-mingle",
@@ -127,17 +130,19 @@ def test_a_worker_runs_the_dry_run_and_the_import_reporting_progress(
     on_postgres, worker_queue, user, plan
 ):
     worker_queue()
-    job = a_job(user, 20000)
+    # Large enough that even the dry run outlasts the reporter's second between two
+    # progress writes.
+    job = a_job(user, 60000)
 
     jobs.job_start(job=job, mode="check")
     checking = wait_for(job, lambda j: not j.active)
     assert job.state == State.CHECKED, job.message
-    assert job.counts["create"] == 20000 and imported() == 0
+    assert job.counts["create"] == 60000 and imported() == 0
 
     jobs.job_start(job=job, mode="commit")
     writing = wait_for(job, lambda j: not j.active)
     assert job.state == State.DONE and job.written, job.message
-    assert imported() == 20000
+    assert imported() == 60000
 
     # The page saw the rows go by, and heard from the worker at least every 2 seconds.
     for seen in (checking, writing):
@@ -173,3 +178,30 @@ def test_a_worker_killed_mid_import_leaves_nothing_and_the_job_runs_again(
     assert job.state == State.DONE and job.written, job.message
     assert job.counts["create"] == 30000
     assert imported() == 30000  # once each: no duplicate from the dead run
+
+
+def pending_search_entries() -> int:
+    """Entries the trigram search index holds in its pending list (pgstattuple)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pending_tuples FROM pgstatginindex('crm_institution_search_trgm')")
+        return cursor.fetchone()[0]
+
+
+def test_after_an_import_a_worker_merges_the_search_index(on_postgres, worker_queue, user, plan):
+    with connection.cursor() as cursor:
+        cursor.execute("CREATE EXTENSION IF NOT EXISTS pgstattuple")
+    worker_queue()
+    job = a_job(user, 3000)
+
+    jobs.job_start(job=job, mode="commit")
+    wait_for(job, lambda j: not j.active)
+    assert job.state == State.DONE and imported() == 3000, job.message
+
+    # The import left the new rows' entries pending (crm.services.bulk_write_begin) and
+    # its commit queued crm.flush_search_index, which the worker runs.
+    deadline = time.monotonic() + 60
+    while pending_search_entries() and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert pending_search_entries() == 0
+    found = Institution.objects.filter(search_text__contains="工人测试资产管理002999")
+    assert found.count() == 1

@@ -225,14 +225,40 @@ def test_progress_is_reported_every_batch(db, tmp_path, user, plan):
     path = write_xlsx(tmp_path / "big.xlsx", rows)
     seen = []
 
-    run(path, user, progress=lambda phase, done, total: seen.append((phase, done, total)))
+    def progress(phase: str, done: int, total: int) -> None:
+        seen.append((phase, done, total))
+        if phase == "write" and done == 1000:
+            # Each batch is written as the next is read: the first is in already.
+            assert Institution.objects.count() >= 500
 
-    checking = [(done, total) for phase, done, total in seen if phase == "check"]
-    writing = [(done, total) for phase, done, total in seen if phase == "write"]
-    assert checking[0] == (0, 1200) and checking[-1] == (1200, 1200)
-    assert (500, 1200) in checking
-    assert writing[0] == (0, 1200) and writing[-1] == (1200, 1200)
-    assert (1000, 1200) in writing
+    run(path, user, progress=progress)
+
+    # Institutions stream: each batch is checked and written in turn, one phase.
+    assert {phase for phase, _done, _total in seen} == {"write"}
+    assert [(d, t) for _p, d, t in seen] == [(0, 1200), (500, 1200), (1000, 1200), (1200, 1200)]
+    assert Institution.objects.count() == 1200
+
+
+def test_a_dry_run_reports_checking_every_batch(db, tmp_path, user, plan):
+    rows = [["机构名称"], *([f"机构{n}号"] for n in range(1200))]
+    path = write_xlsx(tmp_path / "big.xlsx", rows)
+    seen = []
+
+    run(path, user, dry_run=True, progress=lambda *step: seen.append(step))
+
+    assert seen == [("check", done, 1200) for done in (0, 500, 1000, 1200)]
+    assert Institution.objects.count() == 0
+
+
+def test_a_row_failing_late_rolls_back_the_batches_already_written(db, tmp_path, user, plan):
+    rows = [["机构名称", "统一社会信用代码"], *([f"机构{n}号", ""] for n in range(1200))]
+    rows[1100][1] = "9131"  # too short, in the third batch
+    path = write_xlsx(tmp_path / "big.xlsx", rows)
+
+    result = run(path, user)
+
+    assert result.counts["failed"] == 1 and not result.written
+    assert Institution.objects.count() == 0
 
 
 def test_creates_take_a_few_queries_per_batch_not_per_row(db, tmp_path, user, plan):
