@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime
+import functools
+import json
 import logging
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -534,6 +536,7 @@ class InstitutionDraft:
     category_ids: list[int]
     aliases: list[str]
     contact: Contact | None = None  # unsaved; its institution is set here
+    prepared: bool = False  # institution_draft_prepare has run
 
 
 def _created_changes(instance: Any, fields: Iterable[str]) -> dict[str, list[str]]:
@@ -601,6 +604,45 @@ def search_index_flush() -> int:
     return merged
 
 
+def _audit_actor(actor: User | None) -> User | None:
+    return actor if actor is not None and actor.is_authenticated else None
+
+
+def institution_draft_prepare(draft: InstitutionDraft, *, actor: User | None) -> None:
+    """Give a draft what :func:`institutions_import` stores with it: its creator, compact
+    codes, clean aliases, name keys and search text. Queries nothing, so an importer can
+    call it while another thread writes the drafts before (spreadsheets.importing)."""
+    institution = draft.institution
+    audit_actor = _audit_actor(actor)
+    if audit_actor is not None:
+        institution.created_by = audit_actor
+    # A code already compact (ASCII letters and digits, upper case) is what the check
+    # gives back: the importer has checked it, and python-stdnum's check is costly.
+    for name, check in (("uscc", check_uscc), ("lei", check_lei)):
+        code = getattr(institution, name)
+        if code and not (code.isascii() and code.isalnum() and code == code.upper()):
+            code = check(code).value
+        setattr(institution, name, code or None)
+    draft.aliases = _clean_aliases(draft.aliases, institution)
+    institution.refresh_keys(draft.aliases)
+    # Its audit entry's text, ready for COPY: the writer adds the pk.
+    changes = _created_changes(institution, _institution_audit_fields())
+    institution._audit_created = {
+        "object_repr": str(institution)[:255],
+        "changes": JsonText(json.dumps(changes)),
+    }
+    draft.prepared = True
+
+
+@functools.cache
+def _institution_audit_fields() -> list[str]:
+    return [f.name for f in Institution._meta.concrete_fields if f.name in MERGE_FIELDS]
+
+
+class JsonText(str):
+    """A JSON document already serialised: COPY sends it as it is (see _copy)."""
+
+
 @transaction.atomic
 def institutions_import(*, drafts: list[InstitutionDraft], actor: User | None) -> list[Institution]:
     """Create many institutions at once, with the name keys, search text and audit trail
@@ -615,23 +657,14 @@ def institutions_import(*, drafts: list[InstitutionDraft], actor: User | None) -
 
     if not drafts:
         return []
-    audit_actor = actor if actor is not None and actor.is_authenticated else None
+    audit_actor = _audit_actor(actor)
 
-    def prepare(institution: Institution, draft: InstitutionDraft) -> None:
-        if audit_actor is not None:
-            institution.created_by = audit_actor
-        # A code already compact (ASCII letters and digits, upper case) is what the check
-        # gives back: the importer has checked it, and python-stdnum's check is costly.
-        for name, check in (("uscc", check_uscc), ("lei", check_lei)):
-            code = getattr(institution, name)
-            if code and not (code.isascii() and code.isalnum() and code == code.upper()):
-                code = check(code).value
-            setattr(institution, name, code or None)
-        draft.aliases = _clean_aliases(draft.aliases, institution)
-        institution.refresh_keys(draft.aliases)
+    def prepare(institution: Institution, index: int) -> None:
+        if not drafts[index].prepared:
+            institution_draft_prepare(drafts[index], actor=actor)
 
     institutions = [draft.institution for draft in drafts]
-    _insert_many(Institution, institutions, prepare=lambda i, n: prepare(i, drafts[n]))
+    _insert_many(Institution, institutions, prepare=prepare)
 
     through = Institution.categories.through
     _insert_values(
@@ -656,9 +689,8 @@ def institutions_import(*, drafts: list[InstitutionDraft], actor: User | None) -
     _insert_many(Contact, contacts)
 
     # bulk_create sends no signal: the trail is written here, one entry per record.
-    fields = [f.name for f in Institution._meta.concrete_fields if f.name in MERGE_FIELDS]
     kinds = (
-        (Institution, institutions, fields),
+        (Institution, institutions, _institution_audit_fields()),
         (InstitutionAlias, aliases, ["institution", "name"]),
         (Contact, contacts, ["institution", "name", "title", "phone", "email", "lawful_basis"]),
     )
@@ -670,10 +702,12 @@ def institutions_import(*, drafts: list[InstitutionDraft], actor: User | None) -
             "content_type_id": types[model].pk,
             "object_pk": str(record.pk),
             "object_id": record.pk,
-            "object_repr": str(record)[:255],
             "action": LogEntry.Action.CREATE,
-            "changes": _created_changes(record, names),
             "actor_id": audit_actor.pk if audit_actor else None,
+            **(
+                record.__dict__.get("_audit_created")
+                or {"object_repr": str(record)[:255], "changes": _created_changes(record, names)}
+            ),
         }
         for model, records, names in kinds
         for record in records
@@ -693,7 +727,11 @@ def _insert_values(model: type[Any], rows: Iterable[dict[str, Any]]) -> None:
     if isinstance(rows, list) and not rows:
         return
     if connection.vendor != "postgresql":
-        model._base_manager.bulk_create([model(**row) for row in rows], batch_size=1000)
+        records = [
+            model(**{k: json.loads(v) if type(v) is JsonText else v for k, v in row.items()})
+            for row in rows
+        ]
+        model._base_manager.bulk_create(records, batch_size=1000)
         return
     template = model()  # the defaults, taken once (a timestamp default is the same for all)
     fields = [f for f in model._meta.concrete_fields if not f.primary_key]
@@ -711,7 +749,7 @@ def _copy(model: type[Any], fields: list[Any], rows: Iterable[list[Any]]) -> Non
     """
     quote = connection.ops.quote_name
     columns = ", ".join(quote(field.column) for field in fields)
-    plain = [field.get_internal_type() != "JSONField" for field in fields]
+    plain = [field.get_internal_type() != "JSONField" for field in fields]  # JsonText is
     with connection.cursor() as cursor:
         sql = f"COPY {quote(model._meta.db_table)} ({columns}) FROM STDIN"
         with cursor.cursor.copy(sql) as copy:
@@ -719,7 +757,8 @@ def _copy(model: type[Any], fields: list[Any], rows: Iterable[list[Any]]) -> Non
                 copy.write_row(
                     [
                         value
-                        if isinstance(value, _PLAIN) and (is_plain or value is None)
+                        if isinstance(value, _PLAIN)
+                        and (is_plain or value is None or type(value) is JsonText)
                         else field.get_db_prep_save(value, connection)
                         for value, field, is_plain in zip(row, fields, plain, strict=True)
                     ]

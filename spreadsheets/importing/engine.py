@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import contextvars
 import io
+import sys
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
@@ -70,6 +71,8 @@ CREATE, UPDATE, UNCHANGED, DUPLICATE, FAILED = (
 )
 ACTIONS = (CREATE, UPDATE, UNCHANGED, DUPLICATE, FAILED)
 BATCH = 500  # rows between progress reports and cancel checks; also the write batch
+WRITE_ROWS = 2 * BATCH  # a streaming import's write: fewer, larger statements
+SWITCH_INTERVAL = 0.001  # seconds; the GIL's hand-over while an import writes on a thread
 TOTALS = ("合计", "总计", "小计", "总额", "total", "subtotal", "grand total", "sum")
 
 
@@ -177,15 +180,22 @@ def run_import(
             crm_services.bulk_write_begin()
         # A streaming import checks and writes each batch in turn: its rows are "written".
         phase = "write" if streams else "check"
+        failures = 0
         for start in range(0, total, BATCH):
             checkpoint(phase, start, total)
             chunk = [
                 (header_row + 2 + start + offset, row)
                 for offset, row in enumerate(data[start : start + BATCH])
             ]
-            result.outcomes += rows_importer.decide(chunk)
-            if streams and (not all_or_nothing or not result.failed):
-                # Written while the next batch is read; rolled back below if a later
+            decided = rows_importer.decide(chunk)
+            result.outcomes += decided
+            failures += sum(1 for outcome in decided if outcome.action == FAILED)
+            if (
+                streams
+                and (not all_or_nothing or not failures)
+                and (start + BATCH) % WRITE_ROWS == 0
+            ):
+                # Written while the next rows are read; rolled back below if a later
                 # row fails an all-or-nothing import.
                 writer.submit(rows_importer.take())
         writer.wait()
@@ -229,6 +239,10 @@ class _Writer:
         if self.threaded:
             self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="import-writer")
             connection.inc_thread_sharing()
+            # The writer waits on PostgreSQL at every statement and COPY buffer; back, it
+            # would wait up to 5 ms for the reading thread to yield the GIL.
+            self.interval = sys.getswitchinterval()
+            sys.setswitchinterval(SWITCH_INTERVAL)
         return self
 
     def submit(self, write: Callable[..., None]) -> None:
@@ -266,6 +280,7 @@ class _Writer:
         finally:
             self.pool.shutdown(wait=True)
             connection.dec_thread_sharing()
+            sys.setswitchinterval(self.interval)
 
 
 def _no_checkpoint(done: int, total: int) -> None:

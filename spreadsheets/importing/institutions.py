@@ -53,6 +53,7 @@ from .engine import (
     FAILED,
     UNCHANGED,
     UPDATE,
+    WRITE_ROWS,
     RowError,
     RowOutcome,
     column_names,
@@ -523,12 +524,18 @@ class InstitutionImporter:
         updates, self.updates = self.updates, []
         contacts, self.contacts = self.contacts, []
         user = self.user
+        for draft in creates:
+            # Here, in the reading thread, rather than in the write, which may run on a
+            # thread of its own (engine._Writer): the two share the work.
+            crm_services.institution_draft_prepare(draft, actor=user)
 
         def write(*, checkpoint: Callable[[int, int], None]) -> None:
             total = len(creates) + len(updates) + len(contacts)
-            for start in range(0, len(creates), BATCH):
+            for start in range(0, len(creates), WRITE_ROWS):
                 checkpoint(start, total)
-                crm_services.institutions_import(drafts=creates[start : start + BATCH], actor=user)
+                crm_services.institutions_import(
+                    drafts=creates[start : start + WRITE_ROWS], actor=user
+                )
             done = len(creates)
             for number, (institution, _changed, categories, aliases) in enumerate(updates):
                 if number % BATCH == 0:
