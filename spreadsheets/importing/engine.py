@@ -24,6 +24,12 @@ An importer is a class registered with :func:`importer`; it is built with
 ``(user=, rows=, header_row=, mapping=)`` and has ``decide(chunk) -> list[RowOutcome]``
 (``chunk`` is ``[(excel_row_number, cells), …]``) and ``apply(checkpoint=)``, which
 calls ``checkpoint(done, total)`` between its write batches (it raises when cancelled).
+
+An importer may stream (``streams = True``, institutions.py): each batch is written as
+soon as it is decided, on a thread of its own (:class:`_Writer`), while the next is read.
+It then also has ``take()``, what was decided since the last take as a
+``write(checkpoint=)`` to run on any thread; ``begin_writing()``, called in the
+transaction before the first write; and ``after_commit()``, called once it has committed.
 """
 
 from __future__ import annotations
@@ -40,7 +46,6 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from core.audit import actor_as
-from crm import services as crm_services
 
 from ..headers import auto_map, find_header_row
 from ..reading import Workbook
@@ -177,7 +182,7 @@ def run_import(
     streams = not dry_run and getattr(rows_importer, "streams", False)
     with transaction.atomic(), actor_as(user), _Writer(threaded=streams) as writer:
         if streams:
-            crm_services.bulk_write_begin()
+            rows_importer.begin_writing()
         # A streaming import checks and writes each batch in turn: its rows are "written".
         phase = "write" if streams else "check"
         failures = 0
@@ -213,7 +218,7 @@ def run_import(
             transaction.set_rollback(True)
             result.written = False
         if result.written and streams:
-            transaction.on_commit(crm_services.bulk_write_end)
+            transaction.on_commit(rows_importer.after_commit)
     return result
 
 

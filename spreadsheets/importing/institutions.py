@@ -513,6 +513,14 @@ class InstitutionImporter:
     # over what decide() collected, in the reading thread; the write runs in another.
     streams = True
 
+    def begin_writing(self) -> None:
+        """Before the first write, in the import's transaction (the register's bulk set-up)."""
+        crm_services.bulk_write_begin()
+
+    def after_commit(self) -> None:
+        """Once the import's rows are committed."""
+        crm_services.bulk_write_end()
+
     def apply(self, *, checkpoint: Callable[[int, int], None]) -> None:
         """Write what :meth:`decide` collected and no :meth:`take` took, through the
         register's services."""
