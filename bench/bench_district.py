@@ -49,26 +49,15 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
 
+from bench.queries import timing_options  # noqa: E402
+
 
 def _early_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description="Time issue 7's pages at district scale.")
-    parser.add_argument("-n", "--repeat", type=int, default=30, help="timed runs per case")
-    parser.add_argument("--warmup", type=int, default=3, help="untimed runs per case first")
-    parser.add_argument(
-        "--only", action="append", default=[], help="run only cases whose key contains this"
-    )
-    parser.add_argument("--show-sql", action="store_true", help="print every query of each case")
-    parser.add_argument(
-        "--explain", action="store_true", help="EXPLAIN ANALYZE the slow queries of each case"
-    )
-    parser.add_argument(
-        "--explain-ms", type=float, default=5.0, help="…those taking at least this many ms"
-    )
+    timing_options(parser, repeat=30, explain_ms=5.0)
     parser.add_argument(
         "--heavy", action="store_true", help="also time the import, the export and the tally"
     )
-    parser.add_argument("--json", metavar="PATH", help="also write the figures as JSON")
-    parser.add_argument("--debug", action="store_true", help="run with DEBUG on (local default)")
     # Read by bench_pipeline.cases(): which plan's progress page, which target, which past.
     parser.add_argument("--plan", default="lujiazui-14th", help=argparse.SUPPRESS)
     parser.add_argument("--target", default="financial-institutions", help=argparse.SUPPRESS)

@@ -2,9 +2,29 @@
 
 from __future__ import annotations
 
+import argparse
 import math
 import time
 from collections.abc import Callable, Sequence
+
+
+def timing_options(parser: argparse.ArgumentParser, *, repeat: int, explain_ms: float) -> None:
+    """The options every page-timing script takes: runs, warm-ups, which cases, the
+    queries shown, JSON out, DEBUG."""
+    parser.add_argument("-n", "--repeat", type=int, default=repeat, help="timed runs per case")
+    parser.add_argument("--warmup", type=int, default=3, help="untimed runs per case first")
+    parser.add_argument(
+        "--only", action="append", default=[], help="run only cases whose key contains this"
+    )
+    parser.add_argument("--show-sql", action="store_true", help="print every query of each case")
+    parser.add_argument(
+        "--explain", action="store_true", help="EXPLAIN ANALYZE the slow queries of each case"
+    )
+    parser.add_argument(
+        "--explain-ms", type=float, default=explain_ms, help="…those taking at least this many ms"
+    )
+    parser.add_argument("--json", metavar="PATH", help="also write the figures as JSON")
+    parser.add_argument("--debug", action="store_true", help="run with DEBUG on (local default)")
 
 
 def p95(ordered: Sequence[float]) -> float:

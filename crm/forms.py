@@ -247,7 +247,7 @@ class InteractionForm(forms.ModelForm):
         self.fields["project"].queryset = scoping.visible("projects", user).filter(
             institution=institution
         )
-        if projects is not None and projects:
+        if projects:
             self.fields["project"].choices = [
                 ("", self.fields["project"].empty_label),
                 *((p.pk, self.fields["project"].label_from_instance(p)) for p in projects),
